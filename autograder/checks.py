@@ -98,6 +98,7 @@ def check_values(func, name, inputs, *, rtol=1e-9, hint=None):
       got:      0.5
     Hint: sigma(x) = 1 / (1 + exp(-x)); use np.exp so arrays work.
     """
+    __tracebackhide__ = True  # learners see the message, not our code
     expected_func = _reference(name)
     hint = hint or HINTS[(name, "values")]
     for x in inputs:
@@ -146,6 +147,7 @@ def check_shapes(func, name, sample, *, hint=None):
       got:      dtype float64
     Hint: Use NumPy functions ...
     """
+    __tracebackhide__ = True  # learners see the message, not our code
     hint = hint or SHAPES_HINT
     sample = np.asarray(sample, dtype=np.float64)[:6]
     if sample.size < 6:
@@ -249,6 +251,7 @@ def check_extremes(
       got:      RuntimeWarning: overflow encountered in exp
     Hint: np.exp(-x) overflows ...
     """
+    __tracebackhide__ = True  # learners see the message, not our code
     hint = hint or HINTS[(name, aspect)]
     values = np.asarray(list(inputs), dtype=dtype)
     expected_func = _reference(name)
@@ -292,6 +295,7 @@ def _reference(name):
 
 def _call(func, name, x, hint, forbid_warnings=False):
     """Call the learner's function, turning its errors into feedback."""
+    __tracebackhide__ = True  # learners see the message, not our code
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # Learners may have silenced NumPy with np.seterr; the contract is
@@ -349,6 +353,7 @@ def _close(got, expected, rtol):
 
 
 def _fail(name, x, expected, got, hint, note=""):
+    __tracebackhide__ = True  # learners see the message, not our code
     rows = [("input", x), ("expected", expected), ("got", got)]
     if note:
         rows.append(("", note))

@@ -1,0 +1,71 @@
+"""Command line: ``python -m autograder {release,grade} ...``."""
+
+import argparse
+import sys
+
+from autograder import course, grading, release
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Generate and grade the course's nbgrader exercises.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    rel = commands.add_parser(
+        "release", help="regenerate exercises/ASSIGNMENT from solutions/ASSIGNMENT"
+    )
+    rel.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    rel.add_argument("--all", action="store_true", help="every assignment")
+
+    grd = commands.add_parser("grade", help="autograde submissions into a CSV file")
+    grd.add_argument("assignment", metavar="ASSIGNMENT")
+    grd.add_argument(
+        "--submissions",
+        required=True,
+        metavar="DIR",
+        help="folder laid out as DIR/<student>/<ASSIGNMENT>/*.ipynb",
+    )
+    grd.add_argument("--csv", required=True, metavar="FILE", help="grades to write")
+    grd.add_argument(
+        "--feedback",
+        metavar="DIR",
+        help="where each learner's HTML feedback goes (default: FILE-feedback/)",
+    )
+    grd.add_argument(
+        "--timeout",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="how long one cell may run before it scores 0 (default: 30)",
+    )
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "release":
+            names = course.assignments() if args.all else args.assignments
+            if not names:
+                parser.error("name an ASSIGNMENT, or pass --all")
+            for name in names:
+                for path in release.generate(name, course.EXERCISES / name):
+                    print(f"wrote {path.relative_to(course.ROOT)}")
+        else:
+            if args.timeout < 1:
+                parser.error(f"--timeout must be at least 1 second, got {args.timeout}")
+            results = grading.grade(
+                args.assignment,
+                args.submissions,
+                args.csv,
+                feedback_dir=args.feedback,
+                timeout=args.timeout,
+            )
+            graded = sum(r.status == "graded" for r in results)
+            print(f"wrote {args.csv}: {graded} of {len(results)} learners graded")
+            for r in results:
+                if r.status != "graded":
+                    print(f"  {r.student_id}: {r.status}: {r.message}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

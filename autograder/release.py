@@ -1,0 +1,32 @@
+"""Generate the learner version of an assignment with nbgrader."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from autograder import course
+from autograder.nbgrader_run import make_course, nbgrader
+
+
+def generate(assignment, destination):
+    """Write the learner version of ``assignment`` into ``destination``.
+
+    nbgrader's ``generate_assignment`` replaces the solutions with stubs and
+    removes the hidden tests. ``destination`` is replaced as a whole, so it
+    never keeps a notebook that the source no longer has.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The notebooks written.
+    """
+    source = course.source_folder(assignment)
+    destination = Path(destination)
+    with tempfile.TemporaryDirectory(prefix="sigmoid-release-") as scratch:
+        root = make_course(Path(scratch), assignment, source)
+        nbgrader(root, "generate_assignment", assignment, "--force")
+        released = root / "release" / assignment
+        if destination.exists():
+            shutil.rmtree(destination)
+        shutil.copytree(released, destination)
+    return sorted(destination.glob("*.ipynb"))
