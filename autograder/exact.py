@@ -54,7 +54,7 @@ def exact(name, x, dtype=np.float64):
         Which function.
     x : array_like of float
         Arguments. They are taken exactly as the floats they are.
-    dtype : {numpy.float64, numpy.float32}
+    dtype : {numpy.float64, numpy.float32} or numpy.dtype
         Precision of the result.
 
     Returns
@@ -71,6 +71,7 @@ def exact(name, x, dtype=np.float64):
     if name not in FUNCTIONS:
         raise ValueError(f"name must be one of {sorted(FUNCTIONS)}, got {name!r}.")
     function = FUNCTIONS[name]
+    dtype = np.dtype(dtype).type  # accept np.float32 and x.dtype alike
     x = np.asarray(x, dtype=np.float64)
     out = np.empty(x.shape, dtype=dtype)
     with mpmath.workprec(_PRECISION):

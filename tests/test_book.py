@@ -1,0 +1,201 @@
+"""Build the book the way ``make book`` does and check what a reader gets.
+
+The book is copied into a temporary directory and built there once per test
+session, with the strict flags of ``make book``. The tests then read the
+HTML: no TensorFlow log lines or tracebacks on the page, and every figure
+with alt text and a caption. A second build of the same tree must take every
+notebook from the execution cache instead of running it again.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md"]
+BOOK_DIRS = ["chapters"]
+STRICT = ["--warningiserror", "--nitpick", "--keep-going"]
+CHAPTER_HTML = Path("_build", "html", "chapters", "01-sigmoid.html")
+
+# Text that only TensorFlow's C++ logging (or a failed cell) would put on a
+# page. Compared case-insensitively.
+FORBIDDEN_ON_PAGE = [
+    "cuda",
+    "onednn",
+    "absl",
+    "cpu_feature_guard",
+    "tensorflow/core",
+    "tf_cpp_min_log_level",
+    "traceback",
+]
+
+# Build time on two cores is well under a minute; this only stops a hang.
+BUILD_TIMEOUT_S = 600
+
+
+def chapter_files():
+    return sorted((ROOT / "chapters").glob("*.md"))
+
+
+def run_build(book_dir, *extra):
+    """Run ``jupyter-book build`` on book_dir; return the completed process."""
+    assert JUPYTER_BOOK.exists(), f"jupyter-book not found at {JUPYTER_BOOK}"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    # The chapters import the course's own package. It is installed in the
+    # project's environment; this also covers an environment without it.
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(ROOT), env.get("PYTHONPATH", "")] if p
+    )
+    return subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(book_dir), *STRICT, *extra],
+        cwd=book_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
+
+
+def describe(result):
+    return f"exit {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory):
+    """A copy of the book, built once with the strict flags of ``make book``."""
+    book_dir = tmp_path_factory.mktemp("book")
+    for name in BOOK_FILES:
+        shutil.copy2(ROOT / name, book_dir / name)
+    for name in BOOK_DIRS:
+        shutil.copytree(
+            ROOT / name, book_dir / name, ignore=shutil.ignore_patterns(".*")
+        )
+    result = run_build(book_dir)
+    return book_dir, result
+
+
+class FigureParser(HTMLParser):
+    """Collect the images of a page and the figures around them."""
+
+    def __init__(self):
+        super().__init__()
+        self.figures = []  # dicts: id, alts, caption
+        self.loose_images = []  # content images outside any figure
+        self._figure = None
+        self._in_caption = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "figure":
+            self._figure = {"id": attrs.get("id"), "alts": [], "caption": ""}
+        elif tag == "figcaption" and self._figure is not None:
+            self._in_caption += 1
+        elif tag == "img" and "_images/" in (attrs.get("src") or ""):
+            if self._figure is None:
+                self.loose_images.append(attrs.get("src"))
+            else:
+                self._figure["alts"].append(attrs.get("alt") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "figcaption" and self._in_caption:
+            self._in_caption -= 1
+        elif tag == "figure" and self._figure is not None:
+            self.figures.append(self._figure)
+            self._figure = None
+
+    def handle_data(self, data):
+        if self._in_caption and self._figure is not None:
+            self._figure["caption"] += data
+
+
+@pytest.mark.slow
+def test_book_builds_strictly(built_book):
+    book_dir, result = built_book
+    assert result.returncode == 0, describe(result)
+    assert (book_dir / CHAPTER_HTML).is_file()
+    assert (book_dir / "_build" / "html" / "intro.html").is_file()
+
+
+@pytest.mark.slow
+def test_chapter_page_has_no_logs_or_tracebacks(built_book):
+    book_dir, result = built_book
+    assert result.returncode == 0, describe(result)
+    page = (book_dir / CHAPTER_HTML).read_text(encoding="utf-8").lower()
+    found = [text for text in FORBIDDEN_ON_PAGE if text in page]
+    assert not found, f"{CHAPTER_HTML} contains {found}"
+    # A glued value that failed to resolve would leave an empty span.
+    assert '<span class="pasted-text"></span>' not in page
+
+
+@pytest.mark.slow
+def test_every_figure_has_alt_text_and_caption(built_book):
+    book_dir, result = built_book
+    assert result.returncode == 0, describe(result)
+    parser = FigureParser()
+    parser.feed((book_dir / CHAPTER_HTML).read_text(encoding="utf-8"))
+    assert parser.figures, "the chapter has no figures"
+    assert not parser.loose_images, f"images without a figure: {parser.loose_images}"
+    for figure in parser.figures:
+        assert figure["alts"], f"figure {figure['id']} has no image"
+        for alt in figure["alts"]:
+            assert alt.strip(), f"figure {figure['id']} has an image without alt text"
+        caption = " ".join(figure["caption"].split())
+        # Sphinx puts "Fig. 1.1" in the caption; there must be more than that.
+        assert len(caption.split(maxsplit=2)) > 2, (
+            f"figure {figure['id']} has no caption: {caption!r}"
+        )
+
+
+@pytest.mark.slow
+def test_second_build_executes_nothing(built_book):
+    book_dir, result = built_book
+    assert result.returncode == 0, describe(result)
+    first_log = result.stdout + result.stderr
+    assert "Executing notebook" in first_log, "the first build ran no notebook"
+
+    # An ordinary rebuild: Sphinx sees no change and reads nothing again.
+    again = run_build(book_dir)
+    assert again.returncode == 0, describe(again)
+    log = again.stdout + again.stderr
+    assert "0 added, 0 changed, 0 removed" in log, log
+    assert "Executing notebook" not in log, log
+
+    # A rebuild from a fresh environment re-reads every page; each notebook
+    # must then come from the jupyter-cache rather than a kernel.
+    fresh = run_build(book_dir, "--all")
+    assert fresh.returncode == 0, describe(fresh)
+    log = fresh.stdout + fresh.stderr
+    assert "Executing notebook" not in log, log
+    assert "Executed notebook" not in log, log
+    assert log.count("Using cached notebook") == len(chapter_files()), log
+
+
+def test_chapters_are_text_notebooks_without_outputs():
+    files = chapter_files()
+    assert files, "no chapters found"
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("---\n"), f"{path.name} has no front matter"
+        header = yaml.safe_load(text.split("---\n", 2)[1])
+        representation = header["jupytext"]["text_representation"]
+        assert representation["format_name"] == "myst", path.name
+        assert header["kernelspec"]["name"] == "python3", path.name
+        assert "```{code-cell}" in text, f"{path.name} has no code cells"
+        # Only pages in the table of contents are built.
+        assert f"chapters/{path.stem}" in toc, f"{path.name} is not in _toc.yml"
+    # Notebooks in .ipynb form, if any are ever added, must be stored clean.
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs, f"{path.name} stores outputs"
+                assert cell.execution_count is None, f"{path.name} stores counts"
