@@ -1,0 +1,114 @@
+"""The nbgrader notebooks: source and released versions agree and are sound."""
+
+import re
+
+import nbformat
+import pytest
+
+from autograder import course, release
+from autograder.checks import CheckFailure
+
+ASSIGNMENTS = course.assignments()
+
+
+def notebooks(folder):
+    return sorted(folder.glob("*.ipynb"))
+
+
+def cells_with(nb, key):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get(key)]
+
+
+def test_there_are_assignments():
+    assert "01-sigmoid" in ASSIGNMENTS
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_exercises_are_what_nbgrader_generates_from_solutions(assignment, tmp_path):
+    fresh = release.generate(assignment, tmp_path / assignment)
+    committed = notebooks(course.EXERCISES / assignment)
+    assert [p.name for p in committed] == [p.name for p in fresh], (
+        "exercises/ and solutions/ hold different notebooks: run `make exercises`"
+    )
+    for old, new in zip(committed, fresh, strict=True):
+        assert nbformat.read(old, as_version=4) == nbformat.read(new, as_version=4), (
+            f"{old} is out of date with solutions/: run `make exercises`"
+        )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *course.SOLUTIONS.glob("*/*.ipynb"),
+        *course.EXERCISES.glob("*/*.ipynb"),
+    ],
+    ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}",
+)
+def test_notebooks_are_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, path
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_cell_has_points_hidden_tests_and_a_check(assignment):
+    for path in notebooks(course.SOLUTIONS / assignment):
+        nb = nbformat.read(path, as_version=4)
+        graded = cells_with(nb, "grade")
+        assert graded, f"{path} has no graded cells"
+        ids = [
+            c.metadata.nbgrader.grade_id for c in nb.cells if "nbgrader" in c.metadata
+        ]
+        assert len(ids) == len(set(ids)), f"duplicate grade_id in {path}"
+        for cell in graded:
+            meta = cell.metadata.nbgrader
+            assert meta.points > 0 and meta.locked, meta.grade_id
+            assert "### BEGIN HIDDEN TESTS" in cell.source, meta.grade_id
+            assert re.search(r"check_\w+\(", cell.source), meta.grade_id
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_released_notebooks_hold_no_solutions_or_hidden_tests(assignment):
+    for path in notebooks(course.EXERCISES / assignment):
+        text = path.read_text(encoding="utf-8")
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS"):
+            assert marker not in text, f"{path} still contains {marker!r}"
+        nb = nbformat.read(path, as_version=4)
+        for cell in cells_with(nb, "solution"):
+            assert "raise NotImplementedError()" in cell.source
+
+
+def run_code_cells(nb):
+    """Run a notebook's code cells in one namespace; map grade_id to outcome."""
+    namespace = {}
+    outcomes = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        try:
+            exec(compile(cell.source, grade_id or "cell", "exec"), namespace)
+            outcomes[grade_id] = None
+        except Exception as exc:
+            outcomes[grade_id] = exc
+    return outcomes
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solutions_pass_their_own_tests_hidden_ones_included(assignment):
+    for path in notebooks(course.SOLUTIONS / assignment):
+        outcomes = run_code_cells(nbformat.read(path, as_version=4))
+        failures = {k: v for k, v in outcomes.items() if v is not None}
+        assert not failures
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_exercise_fails_every_test_with_a_clear_message(assignment):
+    for path in notebooks(course.EXERCISES / assignment):
+        nb = nbformat.read(path, as_version=4)
+        outcomes = run_code_cells(nb)
+        for cell in cells_with(nb, "grade"):
+            outcome = outcomes[cell.metadata.nbgrader.grade_id]
+            assert isinstance(outcome, CheckFailure)
+            assert "not implemented yet" in str(outcome)

@@ -1,0 +1,185 @@
+"""End to end: nbgrader's real autograde on real submissions, exact scores."""
+
+import csv
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import course, sandbox
+
+FIXTURES = Path(__file__).parent / "fixtures" / "01-sigmoid"
+ISOLATED = sandbox.namespace_prefix() is not None
+
+# (status, score) per learner, out of 21 points.
+EXPECTED = {
+    "ada": ("graded", 21),  # the solution
+    "blank": ("graded", 0),  # the released notebook, untouched
+    "naive": ("graded", 19),  # 1 / (1 + exp(-x)): loses the 2 stability points
+    "edited": ("graded", 19),  # naive, and replaced a test by `pass`: restored
+    "loop": ("graded", 16),  # infinite loop before sigmoid: its 5 points lost
+    "broken": ("invalid notebook", 0),  # cut-off JSON
+    "crash": ("kernel died", 0),  # os.abort() in a cell
+    "ghost": ("missing", 0),  # a learner folder without the assignment
+}
+if ISOLATED:
+    EXPECTED["hostile"] = ("graded", 21)  # right answers, plus an attack
+
+
+def fingerprint(paths):
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def protected_files():
+    root = course.ROOT
+    return [
+        *root.glob("*.py"),
+        *root.glob("*.toml"),
+        *(root / "solutions").rglob("*"),
+        *(root / "autograder").glob("*.py"),
+    ]
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("grading")
+    submitted = base / "submitted"
+    for learner in EXPECTED:
+        if learner == "ghost":
+            (submitted / learner).mkdir(parents=True)
+        else:
+            shutil.copytree(FIXTURES / learner, submitted / learner)
+    before = fingerprint([p for p in protected_files() if p.is_file()])
+    fixtures_before = fingerprint([p for p in FIXTURES.rglob("*") if p.is_file()])
+    out = base / "out"
+    out.mkdir()
+    csv_path = out / "grades.csv"
+    process = run_cli(
+        "grade", "01-sigmoid", "--submissions", str(submitted),
+        "--csv", str(csv_path), "--timeout", "3",
+    )  # fmt: skip
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    after = fingerprint([p for p in protected_files() if p.is_file()])
+    fixtures_after = fingerprint([p for p in FIXTURES.rglob("*") if p.is_file()])
+    return {
+        "process": process,
+        "rows": rows,
+        "out": out,
+        "submitted": submitted,
+        "untouched": before == after and fixtures_before == fixtures_after,
+    }
+
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_command_succeeds_and_reports_the_learners_it_could_not_grade(graded):
+    process = graded["process"]
+    assert process.returncode == 0, process.stderr
+    graded_count = sum(status == "graded" for status, _ in EXPECTED.values())
+    assert f"{graded_count} of {len(EXPECTED)} learners graded" in process.stdout
+    assert "broken: invalid notebook: sigmoid.ipynb is not valid JSON" in process.stdout
+
+
+@pytest.mark.parametrize("learner", list(EXPECTED))
+def test_scores_are_exact(graded, learner):
+    row = graded["rows"][learner]
+    status, score = EXPECTED[learner]
+    assert (row["status"], float(row["score"])) == (status, score), row["message"]
+    assert float(row["max_score"]) == 21
+    assert row["assignment"] == "01-sigmoid"
+
+
+def test_partial_credit_is_per_test(graded):
+    naive, edited = graded["rows"]["naive"], graded["rows"]["edited"]
+    for row in (naive, edited):
+        assert float(row["test_sigmoid_extremes"]) == 0
+        assert float(row["test_sigmoid_values"]) == 2
+        assert float(row["test_sigmoid_shapes"]) == 1
+    loop = graded["rows"]["loop"]
+    assert float(loop["test_sigmoid_values"]) == 0
+    assert float(loop["test_logit_values"]) == 2
+
+
+def test_csv_has_the_documented_columns(graded):
+    row = graded["rows"]["ada"]
+    for column in [
+        "student_id", "assignment", "score", "max_score", "status", "message",
+        "feedback",
+    ]:  # fmt: skip
+        assert column in row
+
+
+def test_every_learner_gets_html_feedback(graded):
+    for learner, row in graded["rows"].items():
+        if learner == "ghost":
+            continue
+        pages = list(Path(row["feedback"]).glob("*.html"))
+        assert pages, f"no feedback for {learner}"
+
+
+def test_feedback_shows_the_failing_input_and_a_hint_not_our_code(graded):
+    folder = Path(graded["rows"]["naive"]["feedback"])
+    page = (folder / "sigmoid.html").read_text(encoding="utf-8")
+    assert "emitted a warning" in page
+    assert "overflow encountered in exp" in page
+    assert "Hint:" in page
+    assert "__tracebackhide__" not in page  # no frames from autograder.checks
+
+
+def test_a_broken_notebook_gets_feedback_that_says_why(graded):
+    folder = Path(graded["rows"]["broken"]["feedback"])
+    page = (folder / "grading-error.html").read_text(encoding="utf-8")
+    assert "not valid JSON" in page and "line" in page
+
+
+@pytest.mark.skipif(not ISOLATED, reason="no mount namespace on this machine")
+def test_a_hostile_submission_changes_no_file_of_ours(graded):
+    assert graded["untouched"]
+    assert not list(course.ROOT.rglob("HACKED"))
+    assert not list(graded["out"].rglob("HACKED"))
+
+
+def test_unknown_assignment_is_a_clear_error(tmp_path):
+    process = run_cli(
+        "grade", "99-nothing", "--submissions", str(FIXTURES),
+        "--csv", str(tmp_path / "g.csv"),
+    )  # fmt: skip
+    assert process.returncode == 2
+    assert "No assignment named '99-nothing'" in process.stderr
+    assert "01-sigmoid" in process.stderr
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_missing_submissions_folder_is_a_clear_error(tmp_path):
+    process = run_cli(
+        "grade", "01-sigmoid", "--submissions", str(tmp_path / "nope"),
+        "--csv", str(tmp_path / "g.csv"),
+    )  # fmt: skip
+    assert process.returncode == 2
+    assert "is not a folder" in process.stderr
+
+
+def test_csv_in_a_missing_folder_is_a_clear_error(tmp_path):
+    process = run_cli(
+        "grade", "01-sigmoid", "--submissions", str(FIXTURES),
+        "--csv", str(tmp_path / "no" / "g.csv"),
+    )  # fmt: skip
+    assert process.returncode == 2
+    assert "does not exist" in process.stderr
