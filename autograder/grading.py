@@ -86,13 +86,13 @@ def grade(assignment, submissions, csv_path, *, feedback_dir=None, timeout=30):
     if feedback_dir is None:
         feedback_dir = csv_path.with_name(csv_path.stem + "-feedback")
     feedback_dir = Path(feedback_dir).resolve()
-    feedback_dir.mkdir(parents=True, exist_ok=True)
     students = sorted(path.name for path in submissions.iterdir() if path.is_dir())
     if not students:
         raise ValueError(
             f"--submissions {submissions} holds no learner folders. Expected "
             f"{submissions}/<student>/{assignment}/<notebook>.ipynb."
         )
+    feedback_dir.mkdir(parents=True, exist_ok=True)
 
     prefix = sandbox.namespace_prefix()
     if prefix is None:
@@ -104,35 +104,22 @@ def grade(assignment, submissions, csv_path, *, feedback_dir=None, timeout=30):
             file=sys.stderr,
         )
     with tempfile.TemporaryDirectory(prefix="sigmoid-grading-") as scratch:
-        template = make_course(
-            Path(scratch) / "template", assignment, source, timeout=timeout
-        )
-        nbgrader(template, "generate_assignment", assignment, "--force")
-        tests, max_score = _test_points(template, assignment)
-        notebooks = sorted(
-            p.name for p in (template / "release" / assignment).iterdir()
-        )
-        protected = [course.ROOT, Path.home(), Path(sys.prefix), Path(sys.base_prefix)]
-        hidden = [submissions, feedback_dir, csv_path.parent]
+        grader = _Grader(assignment, source, Path(scratch), timeout, prefix)
+        grader.protect(submissions, feedback_dir, csv_path.parent)
         results = []
         for student in students:
             print(f"grading {student} ...", file=sys.stderr, flush=True)
-            result = _grade_one(
+            result = grader.grade(
                 student,
-                assignment,
                 submissions / student / assignment,
-                template,
-                Path(scratch) / "learners",
-                notebooks=notebooks,
-                max_score=max_score,
-                timeout=timeout * (len(tests) + 10) + 120,
-                sandbox_args=_sandbox_args(prefix, protected, hidden),
-                feedback_dir=feedback_dir / student / assignment,
+                feedback_dir / student / assignment,
             )
-            result.tests = {name: result.tests.get(name, 0.0) for name in tests}
             results.append(result)
-            print(f"  {result.status}: {result.score:g}/{max_score:g}", file=sys.stderr)
-    write_csv(results, csv_path, list(tests))
+            print(
+                f"  {result.status}: {result.score:g}/{result.max_score:g}",
+                file=sys.stderr,
+            )
+        write_csv(results, csv_path, list(grader.tests))
     return results
 
 
@@ -159,115 +146,156 @@ def write_csv(results, csv_path, test_names):
     os.replace(partial, csv_path)
 
 
-def _sandbox_args(prefix, read_only, hidden):
-    if prefix is None:
-        return ["--no-namespace"]
-    args = []
-    for path in read_only:
-        args += ["--read-only", str(path)]
-    for path in hidden:
-        args += ["--hide", str(path)]
-    return args
+class _Grader:
+    """Grades one assignment, one learner at a time, in a scratch folder."""
 
-
-def _grade_one(
-    student,
-    assignment,
-    folder,
-    template,
-    workspace,
-    *,
-    notebooks,
-    max_score,
-    timeout,
-    sandbox_args,
-    feedback_dir,
-):
-    def result(status, message="", score=0.0, **extra):
-        return Result(student, assignment, score, max_score, status, message, **extra)
-
-    if not folder.is_dir():
-        return result("missing", f"no {assignment}/ folder in the submission")
-    root = workspace / student
-    shutil.copytree(template, root, symlinks=True)
-    target = root / "submitted" / student / assignment
-    target.mkdir(parents=True)
-    problems = []
-    for name in notebooks:
-        path = folder / name
-        if path.is_symlink() or not path.is_file():
-            problems.append(f"{name} is missing from the submission")
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-            json.loads(text)  # for its precise message about broken JSON
-            nb = nbformat.reads(text, as_version=4)
-        except UnicodeDecodeError as exc:
-            problems.append(f"{name} is not a text file ({exc.reason})")
-            continue
-        except json.JSONDecodeError as exc:
-            problems.append(
-                f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f"{exc.msg}); was it saved completely?"
-            )
-            continue
-        except Exception as exc:
-            problems.append(f"{name} is not a valid notebook: {_one_line(exc)}")
-            continue
-        # The kernel is the grader's choice, never the learner's.
-        nb.metadata["kernelspec"] = {
-            "name": KERNEL_NAME,
-            "display_name": "Grader",
-            "language": "python",
-        }
-        nbformat.write(nb, target / name)
-    if problems:
-        message = "; ".join(problems)
-        _write_error_feedback(feedback_dir, student, assignment, message)
-        return result("invalid notebook", message, feedback=str(feedback_dir))
-
-    # Learner code gets the notebook's own folder to write in, nothing else.
-    autograded = root / "autograded" / student / assignment
-    autograded.mkdir(parents=True)
-    args = [*sandbox_args]
-    if "--no-namespace" not in args:
-        args += ["--read-only", str(root)]
-        args += ["--writable", str(autograded), "--writable", str(root / "home")]
-    install_kernel(root, args)
-    try:
-        nbgrader(
-            root,
-            "autograde",
-            assignment,
-            "--student",
-            student,
-            "--force",
-            timeout=timeout,
+    def __init__(self, assignment, source, scratch, timeout, namespace_prefix):
+        self.assignment = assignment
+        self.scratch = scratch
+        self.timeout = timeout
+        self.template = make_course(
+            scratch / "template", assignment, source, timeout=timeout
         )
-        nbgrader(root, "generate_feedback", assignment, "--student", student, "--force")
-    except subprocess.TimeoutExpired:
-        message = f"grading took longer than {timeout} s and was stopped"
-        _write_error_feedback(feedback_dir, student, assignment, message)
-        return result("timed out", message, feedback=str(feedback_dir))
-    except NbgraderError as exc:
-        if "DeadKernelError" in str(exc):
-            status, message = (
-                "kernel died",
-                (
-                    "the Python kernel died while running the notebook (a call like "
-                    "os.abort(), a crash in compiled code, or running out of memory)"
-                ),
+        nbgrader(self.template, "generate_assignment", assignment, "--force")
+        self.tests, self.max_score = _test_points(self.template, assignment)
+        self.notebooks = sorted(
+            path.name for path in (self.template / "release" / assignment).iterdir()
+        )
+        # Learner code may write in its own notebook folder only: not in the
+        # course, the Python installation, the home folder, or the scratch
+        # folder, which holds the gradebook template every learner starts from.
+        self.isolated = namespace_prefix is not None
+        self.read_only = [
+            course.ROOT,
+            Path.home(),
+            Path(sys.prefix),
+            Path(sys.base_prefix),
+            scratch,
+        ]
+        self.hidden = []
+
+    def protect(self, *folders):
+        """Hide ``folders`` (submissions, outputs) from learner code.
+
+        A folder that holds something the kernel needs (the course itself,
+        when the CSV goes to the course folder) is made read-only instead.
+        """
+        for folder in folders:
+            needed = any(path.is_relative_to(folder) for path in self.read_only)
+            (self.read_only if needed else self.hidden).append(folder)
+
+    def grade(self, student, folder, feedback):
+        """Grade the submission in ``folder``; put the feedback in ``feedback``."""
+        if not folder.is_dir():
+            return self._result(
+                student, "missing", f"no {self.assignment}/ folder in the submission"
             )
-        else:
-            status, message = "error", _one_line(exc)
-        _write_error_feedback(feedback_dir, student, assignment, message)
-        return result(status, message, feedback=str(feedback_dir))
-    score, tests = _scores(root, assignment, student)
-    shutil.copytree(
-        root / "feedback" / student / assignment, feedback_dir, dirs_exist_ok=True
-    )
-    shutil.rmtree(root, ignore_errors=True)
-    return result("graded", score=score, tests=tests, feedback=str(feedback_dir))
+        root = self.scratch / "learners" / student
+        try:
+            return self._grade_in(root, student, folder, feedback)
+        finally:
+            # Only the learner being graded has a folder: nobody can read or
+            # change another's.
+            shutil.rmtree(root, ignore_errors=True)
+
+    def _result(self, student, status, message="", **extra):
+        result = Result(
+            student, self.assignment, 0.0, self.max_score, status, message, **extra
+        )
+        result.tests = {name: result.tests.get(name, 0.0) for name in self.tests}
+        return result
+
+    def _failed(self, student, status, message, feedback):
+        _write_error_feedback(feedback, student, self.assignment, message)
+        return self._result(student, status, message, feedback=str(feedback))
+
+    def _grade_in(self, root, student, folder, feedback):
+        assignment = self.assignment
+        shutil.copytree(self.template, root, symlinks=True)
+        target = root / "submitted" / student / assignment
+        target.mkdir(parents=True)
+        problems = [
+            problem
+            for name in self.notebooks
+            if (problem := _copy_notebook(folder / name, target / name))
+        ]
+        if problems:
+            return self._failed(
+                student, "invalid notebook", "; ".join(problems), feedback
+            )
+
+        autograded = root / "autograded" / student / assignment
+        autograded.mkdir(parents=True)
+        install_kernel(root, self._sandbox_args(autograded, root / "home"))
+        try:
+            nbgrader(
+                root, "autograde", assignment, "--student", student, "--force",
+                timeout=self.timeout * (len(self.tests) + 10) + 120,
+            )  # fmt: skip
+            nbgrader(
+                root, "generate_feedback", assignment, "--student", student, "--force"
+            )
+        except subprocess.TimeoutExpired as exc:
+            message = f"grading took longer than {exc.timeout:g} s and was stopped"
+            return self._failed(student, "timed out", message, feedback)
+        except NbgraderError as exc:
+            if "DeadKernelError" in str(exc):
+                return self._failed(student, "kernel died", KERNEL_DIED, feedback)
+            return self._failed(student, "error", _one_line(exc), feedback)
+        result = self._result(student, "graded", feedback=str(feedback))
+        result.score, scores = _scores(root, assignment, student)
+        result.tests.update(scores)
+        shutil.copytree(
+            root / "feedback" / student / assignment, feedback, dirs_exist_ok=True
+        )
+        return result
+
+    def _sandbox_args(self, *writable):
+        if not self.isolated:
+            return ["--no-namespace"]
+        args = []
+        for flag, paths in [
+            ("--read-only", self.read_only),
+            ("--hide", self.hidden),
+            ("--writable", writable),
+        ]:
+            for path in paths:
+                args += [flag, str(path)]
+        return args
+
+
+KERNEL_DIED = (
+    "the Python kernel died while running the notebook (a call like os.abort(), "
+    "a crash in compiled code, or running out of memory)"
+)
+
+
+def _copy_notebook(path, destination):
+    """Copy a learner's notebook for grading; return what is wrong with it."""
+    name = path.name
+    if path.is_symlink() or not path.is_file():
+        return f"{name} is missing from the submission"
+    try:
+        text = path.read_text(encoding="utf-8")
+        json.loads(text)  # for its precise message about broken JSON
+        nb = nbformat.reads(text, as_version=4)
+    except UnicodeDecodeError as exc:
+        return f"{name} is not a text file ({exc.reason})"
+    except json.JSONDecodeError as exc:
+        return (
+            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}); was it saved completely?"
+        )
+    except Exception as exc:
+        return f"{name} is not a valid notebook: {_one_line(exc)}"
+    # The kernel is the grader's choice, never the learner's.
+    nb.metadata["kernelspec"] = {
+        "name": KERNEL_NAME,
+        "display_name": "Grader",
+        "language": "python",
+    }
+    nbformat.write(nb, destination)
+    return None
 
 
 def _test_points(root, assignment):
