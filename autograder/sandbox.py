@@ -6,9 +6,10 @@ nbgrader starts the kernel through a kernel spec whose ``argv`` begins with
 1. sets resource limits (memory, CPU time, file size, core dumps), which any
    Unix grants, and
 2. where Linux lets it (as root, or with unprivileged user namespaces),
-   runs the kernel in a private mount namespace in which the instructor's
-   folders are read-only and the other learners' submissions and the grade
-   outputs are hidden behind empty, read-only file systems.
+   runs the kernel in private mount and PID namespaces, in which the
+   instructor's folders are read-only, the other learners' submissions and
+   the grade outputs are hidden behind empty, read-only file systems, and
+   no process outside is visible or can be signalled.
 
 Only the folder of the notebook being graded stays writable.
 
@@ -38,7 +39,10 @@ def namespace_prefix():
     """
     if not all(shutil.which(tool) for tool in MOUNT_TOOLS):
         return None
+    # A PID namespace as well: learner code cannot see or signal other
+    # processes, and everything it starts dies with the kernel.
     prefix = ["unshare", "--mount", "--propagation", "private"]
+    prefix += ["--pid", "--fork", "--kill-child", "--mount-proc"]
     if os.geteuid() != 0:
         prefix[1:1] = ["--user", "--map-root-user"]
     probe = subprocess.run(
