@@ -141,3 +141,14 @@ def test_unknown_function_name_is_a_clear_error():
 def test_too_small_sample_is_a_clear_error():
     with pytest.raises(ValueError, match="at least 6 values"):
         check_shapes(naive_sigmoid, "sigmoid", [0.0])
+
+
+def test_jupyter_shows_the_message_without_a_traceback():
+    failure = CheckFailure("sigmoid(0.0) returned the wrong value.\nHint: ...")
+    lines = failure._render_traceback_()
+    assert lines == ["CheckFailure: sigmoid(0.0) returned the wrong value.\nHint: ..."]
+
+
+def test_non_numeric_results_are_wrong_values_not_crashes():
+    with pytest.raises(CheckFailure, match="wrong value"):
+        check_extremes(lambda x: np.asarray("zero"), "sigmoid", [0.0])
