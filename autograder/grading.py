@@ -180,9 +180,9 @@ class _Grader:
         A folder that holds something the kernel needs (the course itself,
         when the CSV goes to the course folder) is made read-only instead.
         """
-        for folder in folders:
-            needed = any(path.is_relative_to(folder) for path in self.read_only)
-            (self.read_only if needed else self.hidden).append(folder)
+        read_only, hidden = split_protected(folders, self.read_only)
+        self.read_only += read_only
+        self.hidden += hidden
 
     def grade(self, student, folder, feedback):
         """Grade the submission in ``folder``; put the feedback in ``feedback``."""
@@ -262,6 +262,24 @@ class _Grader:
             for path in paths:
                 args += [flag, str(path)]
         return args
+
+
+def split_protected(folders, needed):
+    """Split ``folders`` into those to make read-only and those to hide.
+
+    A folder is hidden unless it holds one of the ``needed`` paths (for
+    example the course itself, when the CSV goes into the course folder):
+    hiding it would hide what the kernel must read.
+
+    >>> from pathlib import Path
+    >>> split_protected([Path("/c"), Path("/out")], needed=[Path("/c/course")])
+    ([PosixPath('/c')], [PosixPath('/out')])
+    """
+    read_only, hidden = [], []
+    for folder in folders:
+        holds = any(path.is_relative_to(folder) for path in needed)
+        (read_only if holds else hidden).append(folder)
+    return read_only, hidden
 
 
 KERNEL_DIED = (
