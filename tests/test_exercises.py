@@ -1,6 +1,7 @@
 """The nbgrader notebooks: source and released versions agree and are sound."""
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -79,9 +80,9 @@ def test_released_notebooks_hold_no_solutions_or_hidden_tests(assignment):
             assert "raise NotImplementedError()" in cell.source
 
 
-def run_code_cells(nb):
+def run_code_cells(nb, namespace=None):
     """Run a notebook's code cells in one namespace; map grade_id to outcome."""
-    namespace = {}
+    namespace = {} if namespace is None else namespace
     outcomes = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -112,3 +113,20 @@ def test_untouched_exercise_fails_every_test_with_a_clear_message(assignment):
             outcome = outcomes[cell.metadata.nbgrader.grade_id]
             assert isinstance(outcome, CheckFailure)
             assert "not implemented yet" in str(outcome)
+
+
+def test_hidden_tests_catch_answers_hard_coded_for_the_visible_ones():
+    fixture = Path(__file__).parent / "fixtures" / "01-sigmoid" / "hardcoded"
+    nb = nbformat.read(fixture / "01-sigmoid" / "sigmoid.ipynb", as_version=4)
+    namespace = {}
+    outcomes = run_code_cells(nb, namespace)
+    assert outcomes["test_sigmoid_values"] is None  # the learner sees a pass
+
+    source = nbformat.read(course.SOLUTIONS / "01-sigmoid" / "sigmoid.ipynb", 4)
+    graded_cell = next(
+        c
+        for c in cells_with(source, "grade")
+        if c.metadata.nbgrader.grade_id == "test_sigmoid_values"
+    )
+    with pytest.raises(CheckFailure, match="sigmoid\\(0.125\\)"):
+        exec(graded_cell.source, namespace)

@@ -21,6 +21,8 @@ EXPECTED = {
     "naive": ("graded", 19),  # 1 / (1 + exp(-x)): loses the 2 stability points
     "edited": ("graded", 19),  # naive, and replaced a test by `pass`: restored
     "loop": ("graded", 16),  # infinite loop before sigmoid: its 5 points lost
+    "hardcoded": ("graded", 16),  # visible answers from a table: hidden tests fail
+    "deleted": ("graded", 19),  # naive, and deleted the stability test: restored
     "broken": ("invalid notebook", 0),  # cut-off JSON
     "crash": ("kernel died", 0),  # os.abort() in a cell
     "ghost": ("missing", 0),  # a learner folder without the assignment
@@ -107,8 +109,8 @@ def test_scores_are_exact(graded, learner):
 
 
 def test_partial_credit_is_per_test(graded):
-    naive, edited = graded["rows"]["naive"], graded["rows"]["edited"]
-    for row in (naive, edited):
+    for learner in ("naive", "edited", "deleted"):
+        row = graded["rows"][learner]
         assert float(row["test_sigmoid_extremes"]) == 0
         assert float(row["test_sigmoid_values"]) == 2
         assert float(row["test_sigmoid_shapes"]) == 1
