@@ -27,8 +27,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# --all: Sphinx re-reads every page, so a warning fails every build, not
+# only the first after a change. Cells still run only when their code
+# changed (execute_notebooks: cache).
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
