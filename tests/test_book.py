@@ -137,6 +137,18 @@ def test_chapter_page_has_no_logs_or_tracebacks(built_book):
 
 
 @pytest.mark.slow
+def test_mathematics_renders_without_a_network(built_book):
+    book_dir, result = built_book
+    assert result.returncode == 0, describe(result)
+    page = (book_dir / CHAPTER_HTML).read_text(encoding="utf-8")
+    assert 'src="../_static/mathjax/tex-chtml.js"' in page
+    assert "cdn.jsdelivr.net/npm/mathjax" not in page
+    assert (
+        book_dir / "_build" / "html" / "_static" / "mathjax" / "tex-chtml.js"
+    ).is_file()
+
+
+@pytest.mark.slow
 def test_every_figure_has_alt_text_and_caption(built_book):
     book_dir, result = built_book
     assert result.returncode == 0, describe(result)
