@@ -66,6 +66,10 @@ def graded(tmp_path_factory):
             (submitted / learner).mkdir(parents=True)
         else:
             shutil.copytree(FIXTURES / learner, submitted / learner)
+    # Handed in under the notebook's name, stored under another (see
+    # fixtures/make_fixtures.py).
+    broken = submitted / "broken" / "01-sigmoid" / "sigmoid.ipynb"
+    broken.with_suffix(".ipynb.truncated").rename(broken)
     before = fingerprint([p for p in protected_files() if p.is_file()])
     fixtures_before = fingerprint([p for p in FIXTURES.rglob("*") if p.is_file()])
     out = base / "out"
