@@ -104,11 +104,8 @@ def nbgrader(root, *args, timeout=None):
     )
     try:
         log, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise
     finally:
-        _kill_group(process)
+        _kill_group(process)  # also on a time-out
     # nbgrader logs a cell time-out as an error but goes on and grades;
     # only a failure to process the notebook is one for us.
     if process.returncode != 0 or "There was an error processing" in log:
