@@ -1,4 +1,8 @@
-"""nbgrader configuration for the course (read when nbgrader runs in this folder)."""
+"""nbgrader configuration, for running nbgrader's own commands in this folder.
+
+`python -m autograder` does not read it: it runs nbgrader in a temporary
+course folder with a configuration of its own (autograder/nbgrader_run.py).
+"""
 
 c = get_config()  # noqa: F821  (nbgrader injects get_config)
 
@@ -8,10 +12,3 @@ c.CourseDirectory.root = "."
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.course_id = "sigmoid-course"
-
-# Learners see why a test failed, not the hidden test code.
-c.ClearSolutions.code_stub = {
-    "python": "# YOUR CODE HERE\nraise NotImplementedError()",
-}
-c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
-c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"

@@ -21,15 +21,11 @@ from pathlib import Path
 import nbformat
 
 from autograder import course, sandbox
-from autograder.nbgrader_run import (
-    KERNEL_NAME,
-    NbgraderError,
-    install_kernel,
-    make_course,
-    nbgrader,
-)
+from autograder.nbgrader_run import NbgraderError, install_kernel, make_course, nbgrader
 
-FIELDS = ["student_id", "assignment", "score", "max_score", "status", "message"]
+FIELDS = [
+    "student_id", "assignment", "score", "max_score", "status", "message", "feedback"
+]  # fmt: skip
 
 
 @dataclass
@@ -129,7 +125,7 @@ def write_csv(results, csv_path, test_names):
     partial = csv_path.with_name(csv_path.name + ".partial")
     with open(partial, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*FIELDS, "feedback", *test_names])
+        writer.writerow([*FIELDS, *test_names])
         for r in results:
             writer.writerow(
                 [
@@ -199,11 +195,11 @@ class _Grader:
             shutil.rmtree(root, ignore_errors=True)
 
     def _result(self, student, status, message="", **extra):
-        result = Result(
-            student, self.assignment, 0.0, self.max_score, status, message, **extra
-        )
-        result.tests = {name: result.tests.get(name, 0.0) for name in self.tests}
-        return result
+        tests = dict.fromkeys(self.tests, 0.0)
+        return Result(
+            student, self.assignment, 0.0, self.max_score, status, message,
+            tests=tests, **extra,
+        )  # fmt: skip
 
     def _failed(self, student, status, message, feedback):
         _write_error_feedback(feedback, student, self.assignment, message)
@@ -289,14 +285,18 @@ KERNEL_DIED = (
 
 
 def _copy_notebook(path, destination):
-    """Copy a learner's notebook for grading; return what is wrong with it."""
+    """Copy a learner's notebook for grading; return what is wrong with it.
+
+    The notebook's kernelspec is left as it is: nbgrader runs the grader's
+    kernel (``Execute.kernel_name``) whatever it says.
+    """
     name = path.name
     if path.is_symlink() or not path.is_file():
         return f"{name} is missing from the submission"
     try:
         text = path.read_text(encoding="utf-8")
         json.loads(text)  # for its precise message about broken JSON
-        nb = nbformat.reads(text, as_version=4)
+        nbformat.reads(text, as_version=4)
     except UnicodeDecodeError as exc:
         return f"{name} is not a text file ({exc.reason})"
     except json.JSONDecodeError as exc:
@@ -306,13 +306,7 @@ def _copy_notebook(path, destination):
         )
     except Exception as exc:
         return f"{name} is not a valid notebook: {_one_line(exc)}"
-    # The kernel is the grader's choice, never the learner's.
-    nb.metadata["kernelspec"] = {
-        "name": KERNEL_NAME,
-        "display_name": "Grader",
-        "language": "python",
-    }
-    nbformat.write(nb, destination)
+    shutil.copyfile(path, destination)
     return None
 
 

@@ -23,8 +23,8 @@ c = get_config()  # noqa: F821
 # The course root is the folder nbgrader runs in, so copies of it work too.
 c.CourseDirectory.course_id = "sigmoid-course"
 c.Execute.timeout = {timeout}
+# The grader's sandboxed kernel, whatever the notebook's metadata asks for.
 c.Execute.kernel_name = {kernel!r}
-c.ExecutePreprocessor.kernel_name = {kernel!r}
 """
 
 
