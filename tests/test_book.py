@@ -24,7 +24,6 @@ JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 # big or generated.
 NOT_COPIED = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__")
 STRICT = ["--all", "--warningiserror", "--nitpick", "--keep-going"]
-CHAPTER_HTML = Path("_build", "html", "chapters", "01-sigmoid.html")
 
 # Text that only TensorFlow's C++ logging (or a failed cell) would put on a
 # page. Compared case-insensitively.
@@ -44,6 +43,14 @@ BUILD_TIMEOUT_S = 600
 
 def chapter_files():
     return sorted((ROOT / "chapters").glob("*.md"))
+
+
+def chapter_html(path):
+    """Where the built book puts the page of the chapter at ``path``."""
+    return Path("_build", "html", "chapters", path.stem + ".html")
+
+
+CHAPTERS = [pytest.param(path, id=path.stem) for path in chapter_files()]
 
 
 def run_build(book_dir, *extra):
@@ -121,26 +128,29 @@ class FigureParser(HTMLParser):
 def test_book_builds_strictly(built_book):
     book_dir, result = built_book
     assert result.returncode == 0, describe(result)
-    assert (book_dir / CHAPTER_HTML).is_file()
+    for path in chapter_files():
+        assert (book_dir / chapter_html(path)).is_file(), path.name
     assert (book_dir / "_build" / "html" / "intro.html").is_file()
 
 
 @pytest.mark.slow
-def test_chapter_page_has_no_logs_or_tracebacks(built_book):
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page_has_no_logs_or_tracebacks(built_book, chapter):
     book_dir, result = built_book
     assert result.returncode == 0, describe(result)
-    page = (book_dir / CHAPTER_HTML).read_text(encoding="utf-8").lower()
+    page = (book_dir / chapter_html(chapter)).read_text(encoding="utf-8").lower()
     found = [text for text in FORBIDDEN_ON_PAGE if text in page]
-    assert not found, f"{CHAPTER_HTML} contains {found}"
+    assert not found, f"{chapter.name} contains {found}"
     # A glued value that failed to resolve would leave an empty span.
     assert '<span class="pasted-text"></span>' not in page
 
 
 @pytest.mark.slow
-def test_mathematics_renders_without_a_network(built_book):
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_mathematics_renders_without_a_network(built_book, chapter):
     book_dir, result = built_book
     assert result.returncode == 0, describe(result)
-    page = (book_dir / CHAPTER_HTML).read_text(encoding="utf-8")
+    page = (book_dir / chapter_html(chapter)).read_text(encoding="utf-8")
     assert 'src="../_static/mathjax/tex-chtml.js"' in page
     assert "cdn.jsdelivr.net/npm/mathjax" not in page
     assert (
@@ -149,11 +159,12 @@ def test_mathematics_renders_without_a_network(built_book):
 
 
 @pytest.mark.slow
-def test_every_figure_has_alt_text_and_caption(built_book):
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_figure_has_alt_text_and_caption(built_book, chapter):
     book_dir, result = built_book
     assert result.returncode == 0, describe(result)
     parser = FigureParser()
-    parser.feed((book_dir / CHAPTER_HTML).read_text(encoding="utf-8"))
+    parser.feed((book_dir / chapter_html(chapter)).read_text(encoding="utf-8"))
     assert parser.figures, "the chapter has no figures"
     assert not parser.loose_images, f"images without a figure: {parser.loose_images}"
     for figure in parser.figures:

@@ -1,13 +1,10 @@
 """End to end: nbgrader's real autograde on real submissions, exact scores."""
 
-import csv
 import hashlib
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from gradebatch import grade_batch, run_cli
 
 from autograder import course, sandbox
 
@@ -44,52 +41,27 @@ def protected_files():
         *root.glob("*.py"),
         *root.glob("*.toml"),
         *(root / "solutions").rglob("*"),
-        *(root / "autograder").glob("*.py"),
+        *(root / "autograder").rglob("*.py"),
     ]
-
-
-def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "autograder", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("grading")
-    submitted = base / "submitted"
-    for learner in EXPECTED:
-        if learner == "ghost":
-            (submitted / learner).mkdir(parents=True)
-        else:
-            shutil.copytree(FIXTURES / learner, submitted / learner)
     # Handed in under the notebook's name, stored under another (see
-    # fixtures/make_fixtures.py).
-    broken = submitted / "broken" / "01-sigmoid" / "sigmoid.ipynb"
-    broken.with_suffix(".ipynb.truncated").rename(broken)
+    # fixtures/make_fixtures.py): rename it once copied, before grading.
     before = fingerprint([p for p in protected_files() if p.is_file()])
     fixtures_before = fingerprint([p for p in FIXTURES.rglob("*") if p.is_file()])
-    out = base / "out"
-    out.mkdir()
-    csv_path = out / "grades.csv"
-    process = run_cli(
-        "grade", "01-sigmoid", "--submissions", str(submitted),
-        "--csv", str(csv_path), "--timeout", "3",
-    )  # fmt: skip
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    batch = grade_batch(base, "01-sigmoid", EXPECTED, prepare=_untruncate)
     after = fingerprint([p for p in protected_files() if p.is_file()])
     fixtures_after = fingerprint([p for p in FIXTURES.rglob("*") if p.is_file()])
-    return {
-        "process": process,
-        "rows": rows,
-        "out": out,
-        "submitted": submitted,
-        "untouched": before == after and fixtures_before == fixtures_after,
-    }
+    batch["untouched"] = before == after and fixtures_before == fixtures_after
+    return batch
+
+
+def _untruncate(submitted):
+    broken = submitted / "broken" / "01-sigmoid" / "sigmoid.ipynb"
+    broken.with_suffix(".ipynb.truncated").rename(broken)
 
 
 pytestmark = pytest.mark.slow

@@ -1,0 +1,63 @@
+"""Grade fixture submissions through the real command, all in one batch.
+
+Every exercise's grading test copies its learners from
+``tests/fixtures/<assignment>/<learner>/`` into one submissions folder and
+runs ``python -m autograder grade`` once on all of them: one command per
+assignment, not per learner, keeps the suite fast.
+"""
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run_cli(*args, timeout=900):
+    """Run ``python -m autograder ARGS``; return the completed process."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def grade_batch(base, assignment, learners, *, timeout=3, extra_args=(), prepare=None):
+    """Grade ``learners`` (fixture folder names) of ``assignment`` in one run.
+
+    A learner named in ``learners`` without a fixture folder gets an empty
+    folder, which the grader reports as ``missing``. ``prepare``, if given,
+    is called with the submissions folder before grading.
+
+    Returns
+    -------
+    dict
+        ``process`` (the completed command), ``rows`` (CSV rows by student
+        id), ``out`` (the folder with the CSV and the feedback) and
+        ``submitted`` (the submissions folder).
+    """
+    base = Path(base)
+    submitted = base / "submitted"
+    for learner in learners:
+        fixture = FIXTURES / assignment / learner
+        if fixture.is_dir():
+            shutil.copytree(fixture, submitted / learner)
+        else:
+            (submitted / learner).mkdir(parents=True)
+    if prepare is not None:
+        prepare(submitted)
+    out = base / "out"
+    out.mkdir()
+    csv_path = out / "grades.csv"
+    process = run_cli(
+        "grade", assignment, "--submissions", str(submitted),
+        "--csv", str(csv_path), "--timeout", str(timeout), *extra_args,
+    )  # fmt: skip
+    rows = {}
+    if csv_path.exists():
+        with open(csv_path, newline="", encoding="utf-8") as handle:
+            rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    return {"process": process, "rows": rows, "out": out, "submitted": submitted}
