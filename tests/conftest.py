@@ -2,6 +2,7 @@ import os
 
 import pytest
 from bookbuild import build_copy
+from browserlib import require_chromium
 from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -25,3 +26,15 @@ def built_book(tmp_path_factory):
     """
     book_dir = tmp_path_factory.mktemp("book") / "course"
     return book_dir, build_copy(book_dir)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (see browserlib)."""
+    path = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(path))
+        yield chromium
+        chromium.close()
