@@ -49,6 +49,17 @@ def toc_chapters(root=ROOT):
     ]
 
 
+def notebook_pages(root=ROOT):
+    """The pages of the table of contents that are notebooks (run at build)."""
+    sources = [root / f"{page}.md" for page in toc_files(root)]
+    return [
+        source
+        for source in sources
+        if source.is_file()
+        and "kernelspec:" in source.read_text(encoding="utf-8").split("\n---", 1)[0]
+    ]
+
+
 def page_title(source):
     """The first level-1 heading of a Markdown page."""
     match = re.search(r"^# (.+)$", source.read_text(encoding="utf-8"), re.MULTILINE)

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from bookbuild import ROOT, describe, run_build
+from bookbuild import ROOT, describe, notebook_pages, run_build
 
 # Text that only TensorFlow's C++ logging (or a failed cell) would put on a
 # page. Compared case-insensitively.
@@ -143,7 +143,7 @@ def test_second_build_executes_nothing(built_book):
     log = again.stdout + again.stderr
     assert "Executing notebook" not in log, log
     assert "Executed notebook" not in log, log
-    assert log.count("Using cached notebook") == len(chapter_files()), log
+    assert log.count("Using cached notebook") == len(notebook_pages()), log
 
 
 def test_chapters_are_text_notebooks_without_outputs():
