@@ -7,7 +7,9 @@ no request to any other host; every formula must be typeset by MathJax,
 every image loaded and described by alt text, and axe-core must find no
 accessibility violation of any impact. The search page must find a word of
 every chapter's title on that chapter's page. One chapter is also checked in
-dark mode and in a phone-width window.
+dark mode and in a phone-width window. Every notebook page offers itself for
+download as ``.ipynb`` (executed) and ``.md`` (its source), from the book's
+own server.
 """
 
 import functools
@@ -15,9 +17,17 @@ import http.server
 import re
 import threading
 
+import nbformat
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from bookbuild import describe, page_title, toc_chapters, toc_files
+from bookbuild import (
+    ROOT,
+    describe,
+    notebook_pages,
+    page_title,
+    toc_chapters,
+    toc_files,
+)
 from browserlib import Watch, save_failure
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -213,5 +223,39 @@ def test_first_chapter_on_a_phone(browser, book_url, axe):
         except PlaywrightTimeoutError:
             problems.append("the navigation button does not open the navigation")
         check(page, watch, f"phone-{CHAPTERS[0].stem}", problems)
+    finally:
+        context.close()
+
+
+NOTEBOOK_PAGES = notebook_pages()
+
+
+@pytest.mark.parametrize(
+    "source", NOTEBOOK_PAGES, ids=[s.relative_to(ROOT).as_posix() for s in NOTEBOOK_PAGES]
+)
+def test_notebook_page_downloads_as_ipynb_and_md(browser, book_url, source):
+    page_path = source.relative_to(ROOT).with_suffix(".html").as_posix()
+    context, page, watch = open_page(browser, book_url, page_path)
+    try:
+        menu = page.locator(".dropdown-download-buttons a")
+        links = menu.evaluate_all("links => links.map((a) => a.href)")
+        problems = list(watch.problems)
+        by_suffix = {link.rsplit(".", 1)[-1]: link for link in links}
+        for suffix in ("ipynb", "md"):
+            if suffix not in by_suffix:
+                problems.append(f"no .{suffix} in the download menu: {links}")
+        if "md" in by_suffix:
+            response = page.request.get(by_suffix["md"])
+            if response.text() != source.read_text(encoding="utf-8"):
+                problems.append(f".md download differs from {source.name}")
+        if "ipynb" in by_suffix:
+            response = page.request.get(by_suffix["ipynb"])
+            notebook = nbformat.reads(response.text(), as_version=4)
+            nbformat.validate(notebook)
+            outputs = sum(len(c.get("outputs", [])) for c in notebook.cells)
+            if not outputs:
+                problems.append(".ipynb download has no outputs")
+        problems += [f"request to another host: {url}" for url in watch.outside]
+        check(page, watch, f"downloads-{source.stem}", problems)
     finally:
         context.close()
