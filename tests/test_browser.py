@@ -228,11 +228,10 @@ def test_first_chapter_on_a_phone(browser, book_url, axe):
 
 
 NOTEBOOK_PAGES = notebook_pages()
+NOTEBOOK_IDS = [source.relative_to(ROOT).as_posix() for source in NOTEBOOK_PAGES]
 
 
-@pytest.mark.parametrize(
-    "source", NOTEBOOK_PAGES, ids=[s.relative_to(ROOT).as_posix() for s in NOTEBOOK_PAGES]
-)
+@pytest.mark.parametrize("source", NOTEBOOK_PAGES, ids=NOTEBOOK_IDS)
 def test_notebook_page_downloads_as_ipynb_and_md(browser, book_url, source):
     page_path = source.relative_to(ROOT).with_suffix(".html").as_posix()
     context, page, watch = open_page(browser, book_url, page_path)
