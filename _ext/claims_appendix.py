@@ -62,7 +62,11 @@ def claims_rows(source):
         raise ValueError(f"{source.name}: the claims table must start {HEADER!r}")
     rows = []
     for line in lines[2:]:  # past the header and its --- line
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        # A "|" inside a cell is written "\|", as Markdown tables need.
+        cells = [
+            cell.strip()
+            for cell in re.split(r"(?<!\\)\|", line.removeprefix("|").removesuffix("|"))
+        ]
         if len(cells) != 4 or not re.fullmatch(r"00\d", cells[0]):
             raise ValueError(f"{source.name}: malformed claims row {line!r}")
         rows.append(cells)
