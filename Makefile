@@ -9,12 +9,13 @@ STAMP := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup book test test-fast lint format exercises lock clean
+.PHONY: help setup book test test-fast lint format exercises lock clean lab lab-settings
 
 help:
 	@echo "make book       build the HTML book into _build/html (runs every chapter)"
 	@echo "make test       run the whole test suite (lint, doctests, exercises, grading)"
 	@echo "make test-fast  the suite without the slow nbgrader and notebook runs"
+	@echo "make lab        open the exercises in JupyterLab (the learners' command)"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make lint       ruff check and format check"
 	@echo "make lock       re-resolve requirements.in into requirements.lock"
@@ -27,16 +28,29 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# The course's JupyterLab settings (no news or update pop-ups) go where
+# JupyterLab reads overrides: the environment's share/jupyter/lab/settings.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+lab-settings: $(LAB_SETTINGS)
+
+$(LAB_SETTINGS): lab/overrides.json $(STAMP)
+	mkdir -p $(dir $@)
+	cp lab/overrides.json $@
+
+lab: $(LAB_SETTINGS)
+	cd exercises && ../$(BIN)/jupyter lab
+
 # --all: Sphinx re-reads every page, so a warning fails every build, not
 # only the first after a change. Cells still run only when their code
 # changed (execute_notebooks: cache).
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
 
-test: $(STAMP) lint
+test: $(STAMP) $(LAB_SETTINGS) lint
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)

@@ -1,29 +1,20 @@
 """Build the book the way ``make book`` does and check what a reader gets.
 
 The book is copied into a temporary directory and built there once per test
-session, with the strict flags of ``make book``. The tests then read the
+session, with the strict flags of ``make book`` (the ``built_book`` fixture
+of ``conftest.py``, shared with the browser tests). The tests then read the
 HTML: no TensorFlow log lines or tracebacks on the page, and every figure
 with alt text and a caption. A second build of the same tree must take every
 notebook from the execution cache instead of running it again.
 """
 
-import os
-import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-# The whole working tree is copied, as `make book` sees it, less what is
-# big or generated.
-NOT_COPIED = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__")
-STRICT = ["--all", "--warningiserror", "--nitpick", "--keep-going"]
+from bookbuild import ROOT, describe, notebook_pages, run_build
 
 # Text that only TensorFlow's C++ logging (or a failed cell) would put on a
 # page. Compared case-insensitively.
@@ -37,9 +28,6 @@ FORBIDDEN_ON_PAGE = [
     "traceback",
 ]
 
-# Build time on two cores is well under a minute; this only stops a hang.
-BUILD_TIMEOUT_S = 600
-
 
 def chapter_files():
     return sorted((ROOT / "chapters").glob("*.md"))
@@ -51,43 +39,6 @@ def chapter_html(path):
 
 
 CHAPTERS = [pytest.param(path, id=path.stem) for path in chapter_files()]
-
-
-def run_build(book_dir, *extra):
-    """Run ``jupyter-book build`` on book_dir; return the completed process."""
-    assert JUPYTER_BOOK.exists(), f"jupyter-book not found at {JUPYTER_BOOK}"
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    # The chapters import the course's own package. It is installed in the
-    # project's environment; this also covers an environment without it.
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in [str(ROOT), env.get("PYTHONPATH", "")] if p
-    )
-    return subprocess.run(
-        [str(JUPYTER_BOOK), "build", str(book_dir), *STRICT, *extra],
-        cwd=book_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-    )
-
-
-def describe(result):
-    return f"exit {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
-
-
-@pytest.fixture(scope="module")
-def built_book(tmp_path_factory):
-    """A copy of the book, built once with the strict flags of ``make book``."""
-    book_dir = tmp_path_factory.mktemp("book") / "course"
-    shutil.copytree(ROOT, book_dir, ignore=NOT_COPIED)
-    # Tools leave Markdown files in hidden folders (pytest's cache does);
-    # they must not become pages, or warnings about pages outside the toc.
-    stray = book_dir / ".pytest_cache" / "README.md"
-    stray.parent.mkdir(exist_ok=True)
-    stray.write_text("# pytest cache directory\n")
-    result = run_build(book_dir)
-    return book_dir, result
 
 
 class FigureParser(HTMLParser):
@@ -192,7 +143,7 @@ def test_second_build_executes_nothing(built_book):
     log = again.stdout + again.stderr
     assert "Executing notebook" not in log, log
     assert "Executed notebook" not in log, log
-    assert log.count("Using cached notebook") == len(chapter_files()), log
+    assert log.count("Using cached notebook") == len(notebook_pages()), log
 
 
 def test_chapters_are_text_notebooks_without_outputs():
