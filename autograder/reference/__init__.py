@@ -4,9 +4,12 @@ One module per chapter; every public function is also available here, so
 ``from autograder.reference import sigmoid`` works whichever module holds it.
 
 - :mod:`autograder.reference.sigmoid`: chapter 1, the sigmoid family.
+- :mod:`autograder.reference.metrics`: chapter 5, thresholds and metrics.
 """
 
+from autograder.reference.metrics import *  # noqa: F403
+from autograder.reference.metrics import __all__ as _metrics_all
 from autograder.reference.sigmoid import *  # noqa: F403
 from autograder.reference.sigmoid import __all__ as _sigmoid_all
 
-__all__ = [*_sigmoid_all]
+__all__ = [*_sigmoid_all, *_metrics_all]
