@@ -5,11 +5,14 @@ One module per chapter; every public function is also available here, so
 
 - :mod:`autograder.reference.sigmoid`: chapter 1, the sigmoid family.
 - :mod:`autograder.reference.gradients`: chapter 2, backpropagation.
+- :mod:`autograder.reference.metrics`: chapter 5, thresholds and metrics.
 """
 
 from autograder.reference.gradients import *  # noqa: F403
 from autograder.reference.gradients import __all__ as _gradients_all
+from autograder.reference.metrics import *  # noqa: F403
+from autograder.reference.metrics import __all__ as _metrics_all
 from autograder.reference.sigmoid import *  # noqa: F403
 from autograder.reference.sigmoid import __all__ as _sigmoid_all
 
-__all__ = [*_sigmoid_all, *_gradients_all]
+__all__ = [*_sigmoid_all, *_gradients_all, *_metrics_all]
