@@ -734,8 +734,6 @@ def _short_repr(value, limit=200):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-
-
 # Exercise 5: thresholds and metrics
 #
 # The learner's metric functions take plain arguments (1-D arrays of labels
