@@ -4,9 +4,12 @@ One module per chapter; every public function is also available here, so
 ``from autograder.reference import sigmoid`` works whichever module holds it.
 
 - :mod:`autograder.reference.sigmoid`: chapter 1, the sigmoid family.
+- :mod:`autograder.reference.activations`: chapter 3, activation functions.
 """
 
+from autograder.reference.activations import *  # noqa: F403
+from autograder.reference.activations import __all__ as _activations_all
 from autograder.reference.sigmoid import *  # noqa: F403
 from autograder.reference.sigmoid import __all__ as _sigmoid_all
 
-__all__ = [*_sigmoid_all]
+__all__ = [*_sigmoid_all, *_activations_all]
