@@ -649,7 +649,7 @@ def check_activation_choices(func, tasks):
     if not isinstance(got, dict):
         raise CheckFailure(
             _message(
-                f"{name}() returned a {type(got).__name__}, not a dict.",
+                f"{name}() returned {type(got).__name__}, not a dict.",
                 [("expected", "a dict from task name to activation name")],
                 "Return a dict such as {'lstm_gate': 'tanh', ...} with one "
                 "entry per task.",
@@ -670,7 +670,7 @@ def check_activation_choices(func, tasks):
         if not isinstance(answer, str):
             raise CheckFailure(
                 _message(
-                    f"{name}()[{task!r}] is a {type(answer).__name__}, not a string.",
+                    f"{name}()[{task!r}] is not a string but {type(answer).__name__}.",
                     [("expected", "a name such as 'relu'"), ("got", repr(answer))],
                     "Name the activation as a string, as Keras spells it.",
                 )

@@ -353,3 +353,135 @@ def test_lstm_step_leaves_its_inputs_alone_and_checks_shapes():
         reference.lstm_step(x, h, c, kernel[:, :15], recurrent, bias)
     with pytest.raises(ValueError, match="x must be 2-dimensional"):
         reference.lstm_step(x[0], h, c, kernel, recurrent, bias)
+
+
+# The learner checks of exercise 3 ------------------------------------------
+
+
+def test_the_reference_passes_every_exercise_3_check():
+    from autograder.checks import (
+        ACTIVATION_TASKS,
+        check_activation_choices,
+        check_arrays,
+        check_extremes,
+        check_lstm_step,
+        check_shapes,
+        check_values,
+    )
+
+    sample = [-3.0, -1.5, 0.75, 1.5, 2.0, 4.0]
+    for name in ["tanh_from_sigmoid", "relu", "relu_derivative", "gelu", "silu"]:
+        func = getattr(reference, name)
+        check_values(func, name, [0.5, -2.0, 3.0])
+        check_shapes(func, name, sample)
+        check_extremes(func, name, [1000.0, -1000.0, np.nan], ulps=64)
+    z = np.random.default_rng(0).normal(size=(3, 4))
+    for name in ["softmax", "log_softmax"]:
+        cases = [((z,), {"axis": 0}), (([1000.0, -1000.0],), {})]
+        check_arrays(getattr(reference, name), name, cases, aspect="extremes")
+    check_arrays(reference.leaky_relu, "leaky_relu", [(([-1.0],), {"alpha": 0.3})])
+    check_lstm_step(reference.lstm_step, batch=2, features=3, units=4, seed=0)
+    answers = {task: sorted(ok)[0] for task, (ok, _) in ACTIVATION_TASKS.items()}
+    check_activation_choices(lambda: answers, list(ACTIVATION_TASKS))
+
+
+def test_softmax_without_the_shift_fails_with_the_overflow_and_a_hint():
+    from autograder.checks import CheckFailure, check_arrays
+
+    def naive(z, axis=-1):
+        e = np.exp(np.asarray(z))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    check_arrays(naive, "softmax", [(([1.0, 2.0],), {})])
+    with pytest.raises(CheckFailure, match="(?s)emitted a warning.*overflow.*np.max"):
+        check_arrays(naive, "softmax", [(([1000.0, 0.0],), {})], aspect="extremes")
+
+
+def test_softmax_over_the_wrong_axis_is_a_wrong_value_with_the_input():
+    from autograder.checks import CheckFailure, check_arrays
+
+    def rows_only(z, axis=-1):
+        e = np.exp(z - np.max(z, axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+
+    z = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(CheckFailure, match="(?s)wrong value.*input.*expected.*got"):
+        check_arrays(rows_only, "softmax", [((z,), {})])
+
+
+def test_lstm_gates_in_another_order_are_named():
+    from autograder.checks import CheckFailure, check_lstm_step
+
+    def swapped(x, h, c, kernel, recurrent_kernel, bias):
+        z = x @ kernel + h @ recurrent_kernel + bias
+        z_i, z_f, z_o, z_g = np.split(z, 4, axis=1)
+        c_new = reference.sigmoid(z_f) * c + reference.sigmoid(z_i) * np.tanh(z_g)
+        return reference.sigmoid(z_o) * np.tanh(c_new), c_new
+
+    with pytest.raises(CheckFailure, match="order input, forget, output, candidate"):
+        check_lstm_step(swapped, batch=2, features=3, units=4, seed=0)
+
+
+def test_lstm_step_must_return_a_pair_and_keep_float32():
+    from autograder.checks import CheckFailure, check_lstm_step
+
+    with pytest.raises(CheckFailure, match="a tuple of 2 arrays"):
+        check_lstm_step(lambda *a: reference.lstm_step(*a)[0], batch=1, features=2,
+                        units=3, seed=1)  # fmt: skip
+
+    def float64(*args):
+        return tuple(v.astype(np.float64) for v in reference.lstm_step(*args))
+
+    with pytest.raises(CheckFailure, match="wrong dtype"):
+        check_lstm_step(float64, batch=1, features=2, units=3, seed=1, dtype=np.float32)
+
+
+def test_activation_choices_feedback():
+    from autograder.checks import (
+        ACTIVATION_TASKS,
+        CheckFailure,
+        check_activation_choices,
+    )
+
+    right = {task: sorted(ok)[0] for task, (ok, _) in ACTIVATION_TASKS.items()}
+    check_activation_choices(lambda: {**right, "lstm_gate": " Sigmoid"}, ["lstm_gate"])
+    wrong = {**right, "multi_label_tagging": "softmax"}
+    with pytest.raises(CheckFailure, match="(?s)got:      'softmax'.*one sigmoid per"):
+        check_activation_choices(lambda: wrong, ["multi_label_tagging"])
+    with pytest.raises(CheckFailure, match="missing tasks"):
+        check_activation_choices(lambda: {"lstm_gate": "sigmoid"}, ["lstm_gate"])
+    with pytest.raises(CheckFailure, match="returned list, not a dict"):
+        check_activation_choices(lambda: ["sigmoid"], ["lstm_gate"])
+    with pytest.raises(CheckFailure, match="is not a string but int"):
+        check_activation_choices(lambda: {**right, "lstm_gate": 1}, ["lstm_gate"])
+
+
+def test_unwritten_functions_are_reported_as_not_implemented():
+    from autograder.checks import (
+        CheckFailure,
+        check_activation_choices,
+        check_arrays,
+        check_lstm_step,
+    )
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    for call in [
+        lambda: check_arrays(stub, "softmax", [(([1.0],), {})]),
+        lambda: check_lstm_step(stub, batch=1, features=1, units=1, seed=0),
+        lambda: check_activation_choices(stub, ["lstm_gate"]),
+    ]:
+        with pytest.raises(CheckFailure, match="not implemented yet"):
+            call()
+
+
+def test_a_function_that_changes_its_input_is_caught():
+    from autograder.checks import CheckFailure, check_arrays
+
+    def in_place(z, axis=-1):
+        z -= z.max(axis=axis, keepdims=True)
+        return reference.softmax(z, axis=axis)
+
+    with pytest.raises(CheckFailure, match="changed its input"):
+        check_arrays(in_place, "softmax", [((np.array([1.0, 3.0]),), {})])
