@@ -1,5 +1,7 @@
 """The reference implementations against their contract and against mpmath."""
 
+import importlib
+import pkgutil
 import warnings
 
 import numpy as np
@@ -204,3 +206,17 @@ def test_identities():
     np.testing.assert_allclose(reference.sigmoid_derivative(x), s * (1 - s), atol=1e-15)
     np.testing.assert_allclose(reference.logit(s[200:401]), x[200:401], atol=1e-12)
     np.testing.assert_allclose(np.exp(reference.log_sigmoid(x)), s, rtol=1e-14)
+
+
+def test_no_two_chapters_export_the_same_name():
+    # The package re-exports every chapter module's names; a clash would
+    # silently make one chapter's function stand for another's.
+    names = [
+        name
+        for module in pkgutil.iter_modules(reference.__path__)
+        for name in importlib.import_module(
+            f"autograder.reference.{module.name}"
+        ).__all__
+    ]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert sorted(names) == sorted(reference.__all__)

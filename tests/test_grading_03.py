@@ -1,0 +1,95 @@
+"""Exercise 3 end to end: nbgrader's real autograde, exact scores."""
+
+import os
+from pathlib import Path
+
+import pytest
+from gradebatch import grade_batch
+
+pytestmark = pytest.mark.slow
+
+# (status, score) per learner, out of 30 points. See
+# fixtures/make_fixtures_03.py for what each learner wrote.
+EXPECTED = {
+    "ada": ("graded", 30),  # the solution
+    "blank": ("graded", 0),  # the released notebook, untouched
+    "nomax": ("graded", 28),  # softmax overflows at +-1000: extremes (2) lost
+    "wrongaxis": ("graded", 26),  # always axis 0: the axis and extremes tests
+    "tanh2": ("graded", 25),  # 2 sigma(x) - 1: all 5 tanh points
+    "relu1": ("graded", 29),  # slope 1 at 0: the derivative's point
+    "gelutanh": ("graded", 26),  # tanh approximation: gelu's 3, and the shapes
+    # test, which compares values too
+    "lstmorder": ("graded", 26),  # gates i, f, o, g: both LSTM tests (4)
+    "choices": ("graded", 27),  # softmax for tags, tanh for a gate: 3 lost
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    # The grader's scratch folder goes to a private temporary folder: the
+    # hostile learner of exercise 1 deletes gradebooks under the shared
+    # /tmp/sigmoid-grading-*, which would break this batch if both ran at
+    # once on one machine.
+    base = tmp_path_factory.mktemp("grading")
+    private = base / "tmp"
+    private.mkdir()
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(private)
+    try:
+        return grade_batch(base, "03-activations", EXPECTED)
+    finally:
+        if saved is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved
+
+
+def test_the_command_grades_every_learner(graded):
+    process = graded["process"]
+    assert process.returncode == 0, process.stderr
+    assert f"{len(EXPECTED)} of {len(EXPECTED)} learners graded" in process.stdout
+
+
+@pytest.mark.parametrize("learner", list(EXPECTED))
+def test_scores_are_exact(graded, learner):
+    row = graded["rows"][learner]
+    status, score = EXPECTED[learner]
+    assert (row["status"], float(row["score"])) == (status, score), row["message"]
+    assert float(row["max_score"]) == 30
+    assert row["assignment"] == "03-activations"
+
+
+def scores(graded, learner, cells):
+    return [float(graded["rows"][learner][cell]) for cell in cells]
+
+
+def test_partial_credit_is_per_function_and_aspect(graded):
+    softmax = ["test_softmax_values", "test_softmax_axis", "test_softmax_extremes"]
+    assert scores(graded, "nomax", softmax) == [2, 2, 0]
+    assert scores(graded, "wrongaxis", softmax) == [2, 0, 0]
+    assert scores(graded, "nomax", ["test_log_softmax_extremes"]) == [2]
+    assert scores(graded, "relu1", ["test_relu_derivative", "test_relu"]) == [0, 1]
+    assert scores(graded, "relu1", ["test_activation_shapes"]) == [1]
+    gelu = ["test_gelu_values", "test_gelu_extremes", "test_silu_values"]
+    assert scores(graded, "gelutanh", gelu) == [0, 0, 1]
+    choices = ["test_choices_outputs", "test_choices_inside"]
+    assert scores(graded, "choices", choices) == [0, 0]
+    assert scores(graded, "lstmorder", choices) == [2, 1]
+
+
+def feedback(graded, learner):
+    folder = Path(graded["rows"][learner]["feedback"])
+    return (folder / "activations.html").read_text(encoding="utf-8")
+
+
+def test_feedback_names_the_mistake(graded):
+    page = feedback(graded, "lstmorder")
+    assert "input, forget, output, candidate" in page
+    assert "input, forget, candidate, output" in page
+    page = feedback(graded, "nomax")
+    assert "overflow encountered in exp" in page and "np.max" in page
+    page = feedback(graded, "choices")
+    assert "multi_label_tagging" in page and "one sigmoid per" in page
+    page = feedback(graded, "relu1")
+    assert "relu_derivative(0.0) returned the wrong value" in page
+    assert "checks.py" not in page
