@@ -8,6 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from autograder.checks import (
+    CheckFailure,
+    check_build_model,
+    check_fix_labels,
+    check_fix_labels_rejects,
+    check_loss,
+    check_predict_labels,
+)
 from autograder.reference import (
     binary_cross_entropy,
     binary_cross_entropy_from_logits,
@@ -139,3 +147,169 @@ def test_fix_labels_leaves_its_input_alone():
     before = y.copy()
     fix_labels(y)
     np.testing.assert_array_equal(y, before)
+
+
+# The exercise-4 checks, on the reference and on typical mistakes. Models are
+# only built here, never trained (training is covered by test_grading_04).
+
+
+def naive_bce(y, p):
+    return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def naive_bce_from_logits(y, z):
+    return naive_bce(y, 1 / (1 + np.exp(-z)))
+
+
+def test_the_reference_losses_pass_their_checks():
+    cases = [([1, 0, 1], [0.9, 0.2, 0.6]), ([1, 0], [0.0, 1.0])]
+    check_loss(binary_cross_entropy, "binary_cross_entropy", cases)
+    scores = [([1, 0], [1000.0, -1000.0]), ([0.5, 1], [3.0, -40.0])]
+    check_loss(
+        binary_cross_entropy_from_logits, "binary_cross_entropy_from_logits", scores
+    )
+
+
+def test_loss_checks_name_the_case_and_hint_at_the_fix():
+    check_loss(naive_bce, "binary_cross_entropy", [([1, 0], [0.9, 0.2])])
+    with pytest.raises(CheckFailure, match="emitted a warning") as failure:
+        check_loss(
+            naive_bce, "binary_cross_entropy", [([1, 0], [0.0, 1.0])], aspect="extremes"
+        )
+    assert "divide by zero" in str(failure.value) and "np.clip" in str(failure.value)
+    with pytest.raises(CheckFailure, match="overflow encountered in exp"):
+        check_loss(
+            naive_bce_from_logits,
+            "binary_cross_entropy_from_logits",
+            [([1], [-1000.0])],
+            aspect="extremes",
+        )
+
+
+def test_a_sum_instead_of_a_mean_is_a_wrong_value_next_to_keras():
+    def summed(y, p):
+        return float(np.sum(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+    with pytest.raises(CheckFailure, match="wrong value") as failure:
+        check_loss(summed, "binary_cross_entropy", [([1, 0], [0.9, 0.2])])
+    assert "Keras:" in str(failure.value)
+
+
+def test_per_example_losses_are_the_wrong_shape():
+    def per_example(y, p):
+        return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    with pytest.raises(CheckFailure, match="wrong shape"):
+        check_loss(per_example, "binary_cross_entropy", [([1, 0], [0.9, 0.2])])
+
+
+def builder(last_layer, loss="binary_crossentropy", compiled=True, n_input=None):
+    def build_model(n_features):
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(n_input or n_features,)),
+                keras.layers.Dense(4),
+                last_layer,
+            ]
+        )
+        if compiled:
+            model.compile(optimizer="adam", loss=loss)
+        return model
+
+    return build_model
+
+
+@pytest.mark.parametrize(
+    ("build_model", "message"),
+    [
+        (
+            lambda n: builder(keras.layers.Dense(2, activation="softmax"))(n),
+            "the last layer has 2 units",
+        ),
+        (
+            lambda n: builder(
+                keras.layers.Dense(1, activation="sigmoid"),
+                keras.losses.BinaryCrossentropy(from_logits=True),
+            )(n),
+            "sigmoid output with from_logits=True",
+        ),
+        (
+            lambda n: builder(keras.layers.Dense(1))(n),
+            "linear output \\(scores\\) with a loss that expects probabilities",
+        ),
+        (
+            lambda n: builder(keras.layers.Dense(1, activation="softmax"))(n),
+            "softmax over one unit",
+        ),
+        (
+            lambda n: builder(keras.layers.Dense(1, activation="sigmoid"), "mse")(n),
+            "the loss is mean_squared_error",
+        ),
+        (
+            lambda n: builder(keras.layers.Dense(1, activation="sigmoid"), n_input=5)(
+                n
+            ),
+            "input shape is \\(None, 5\\)",
+        ),
+        (
+            lambda n: builder(
+                keras.layers.Dense(1, activation="sigmoid"), compiled=False
+            )(n),
+            "not compiled",
+        ),
+        (lambda n: "a model", "returned str, not a Keras model"),
+    ],
+)
+def test_the_structure_check_names_each_mistake(build_model, message):
+    with pytest.raises(CheckFailure, match=message):
+        check_build_model(build_model, 3)
+
+
+@pytest.mark.parametrize(
+    "build_model",
+    [
+        builder(keras.layers.Dense(1, activation="sigmoid")),
+        builder(
+            keras.layers.Dense(1), keras.losses.BinaryCrossentropy(from_logits=True)
+        ),
+        builder(
+            keras.layers.Dense(1, activation="sigmoid"),
+            keras.losses.BinaryCrossentropy(),
+        ),
+    ],
+)
+def test_the_structure_check_accepts_both_correct_set_ups(build_model):
+    check_build_model(build_model, 3)
+
+
+def test_predict_labels_check():
+    def right(model, X, threshold=0.5):
+        return (model.predict(X, verbose=0)[:, 0] >= threshold).astype(int)
+
+    def squeezed(model, X, threshold=0.5):
+        return (model.predict(X, verbose=0).squeeze() >= threshold).astype(int)
+
+    def strict(model, X, threshold=0.5):
+        return (model.predict(X, verbose=0)[:, 0] > threshold).astype(int)
+
+    check_predict_labels(right)
+    with pytest.raises(CheckFailure, match="wrong shape"):
+        check_predict_labels(squeezed)
+    with pytest.raises(CheckFailure, match="wrong labels"):
+        check_predict_labels(strict)
+
+
+def test_fix_labels_checks():
+    formats = [[[1, 0], [0, 1]], [[1], [0]], [True, False], ["yes", "no"]]
+    check_fix_labels(fix_labels, formats)
+    check_fix_labels_rejects(fix_labels, [[0, 1, 2], [[1, 1]], ["maybe"]])
+    with pytest.raises(CheckFailure, match="wrong shape"):
+        check_fix_labels(lambda y: np.squeeze(y).astype(np.float32), formats)
+    with pytest.raises(CheckFailure, match="did not raise ValueError"):
+        check_fix_labels_rejects(lambda y: np.asarray(y, float), [[0, 1, 2]])
+    with pytest.raises(CheckFailure, match="not implemented yet"):
+        check_fix_labels_rejects(_not_implemented, [[0, 1, 2]])
+
+
+def _not_implemented(y):
+    raise NotImplementedError()
