@@ -66,10 +66,18 @@ class SectionTables(HTMLParser):
             self._cell["text"] += data
 
 
+# Sphinx's smart quotes reach glued text on its own page but not text pasted
+# from another page, so apostrophes are compared in one form.
+PLAIN_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+
+
 def claims_table(path):
     parser = SectionTables("claims-checked")
     parser.feed(path.read_text(encoding="utf-8"))
     header, *rows = parser.rows
+    for row in rows:
+        for cell in row:
+            cell["text"] = cell["text"].translate(PLAIN_QUOTES)
     return [cell["text"] for cell in header], rows
 
 
