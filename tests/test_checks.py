@@ -1,9 +1,12 @@
 """The learner-facing checks: they pass right answers and explain wrong ones."""
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from autograder import reference
+from autograder import checks, reference
 from autograder.checks import CheckFailure, check_extremes, check_shapes, check_values
 
 SAMPLES = {
@@ -152,3 +155,22 @@ def test_jupyter_shows_the_message_without_a_traceback():
 def test_non_numeric_results_are_wrong_values_not_crashes():
     with pytest.raises(CheckFailure, match="wrong value"):
         check_extremes(lambda x: np.asarray("zero"), "sigmoid", [0.0])
+
+
+def test_no_two_blocks_of_checks_define_the_same_name():
+    # Every exercise's checks share one module; a second definition of a
+    # helper would silently replace the first for the other exercise.
+    tree = ast.parse(Path(checks.__file__).read_text(encoding="utf-8"))
+    names = [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+    ]
+    names += [
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id != "__all__"
+    ]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
