@@ -9,6 +9,7 @@ line and the :class:`traitlets.config.Config` used in-process both come
 from it.
 """
 
+import functools
 import json
 import os
 import re
@@ -42,12 +43,49 @@ def settings(timeout=30):
 
 
 def config(root, timeout=30):
-    """:func:`settings` as a traitlets ``Config`` for nbgrader run in-process."""
+    """:func:`settings` as a traitlets ``Config`` for nbgrader run in-process.
+
+    A process that grades learner after learner compiles the feedback
+    page's templates once (:func:`feedback_exporter`), not once a learner.
+    """
     from traitlets.config import Config
 
     result = Config(settings(timeout))
     result.CourseDirectory.root = str(root)
+    result.GenerateFeedback.exporter_class = feedback_exporter()
     return result
+
+
+@functools.cache
+def feedback_exporter():
+    """nbconvert's HTMLExporter, keeping compiled Jinja templates in memory.
+
+    Jinja's cache is keyed by each template's name and a checksum of its
+    source, so a changed template is compiled again.
+    """
+    import jinja2
+    from nbconvert.exporters import HTMLExporter
+
+    class MemoryCache(jinja2.BytecodeCache):
+        def __init__(self):
+            self.compiled = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.compiled:
+                bucket.bytecode_from_string(self.compiled[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    cache = MemoryCache()
+
+    class FeedbackExporter(HTMLExporter):
+        def _create_environment(self):
+            environment = super()._create_environment()
+            environment.bytecode_cache = cache
+            return environment
+
+    return FeedbackExporter
 
 
 def _config_file(timeout):

@@ -217,23 +217,22 @@ def test_a_dask_cluster_grades_and_this_machine_stores(tmp_path):
     submitted = submissions(tmp_path, learners)
     out = tmp_path / "out"
     out.mkdir()
-    cluster = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", CLUSTER],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-    )
-    try:
-        address = cluster.stdout.readline().strip()
-        assert address.startswith("tcp://"), address
-        process = run_cli(*grade_args(submitted, out, "--scheduler", address))
-        cluster.stdin.write("report\n")
-        cluster.stdin.flush()
-        workers = json.loads(cluster.stdout.readline())
-    finally:
-        cluster.kill()
-        cluster.wait()
+    ) as cluster:
+        try:
+            address = cluster.stdout.readline().strip()
+            assert address.startswith("tcp://"), address
+            process = run_cli(*grade_args(submitted, out, "--scheduler", address))
+            cluster.stdin.write("report\n")
+            cluster.stdin.flush()
+            workers = json.loads(cluster.stdout.readline())
+        finally:
+            cluster.kill()
     assert process.returncode == 0, process.stderr
     rows = read_csv(out / "grades.csv")
     assert {name: float(rows[name]["score"]) for name in learners} == {
