@@ -123,13 +123,13 @@ def _grade(template, submission, isolation):
     shutil.rmtree(root, ignore_errors=True)
     template.unpack(root)
     try:
-        return _grade_in(root, template, submission, sandbox_args(isolation, slot))
+        return _grade_in(root, template, submission, isolation, slot)
     finally:
         # Only the learner being graded has a course folder.
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _grade_in(root, template, submission, sandbox_options):
+def _grade_in(root, template, submission, isolation, slot):
     assignment, student = template.assignment, submission.student
     submitted = root / "submitted" / student / assignment
     submitted.mkdir(parents=True)
@@ -137,8 +137,7 @@ def _grade_in(root, template, submission, sandbox_options):
         (submitted / name).write_bytes(content)
     autograded = root / "autograded" / student / assignment
     autograded.mkdir(parents=True)
-    writable = ["--writable", str(autograded), "--writable", str(root / "home")]
-    install_kernel(root, sandbox_options + writable)
+    install_kernel(root, sandbox_args(isolation, slot, [autograded, root / "home"]))
 
     api = _api(root, template.timeout)
     # A cell that hangs is interrupted after the timeout; this bounds the
@@ -163,13 +162,13 @@ def _grade_in(root, template, submission, sandbox_options):
     return result
 
 
-def sandbox_args(isolation, slot):
-    """The sandbox's options for a kernel graded in ``slot`` (but --writable).
+def sandbox_args(isolation, slot, writable):
+    """The options of :mod:`autograder.sandbox` for a kernel graded in ``slot``.
 
-    Learner code may write in its own notebook folder only: not in the
-    course, the Python installation, the home folder, or the scratch folder,
-    and it cannot see the other grading slots (the learners graded at the
-    same time) nor the protected folders.
+    Learner code may write in the ``writable`` folders only (its notebook's
+    folder and its home): not in the course, the Python installation, the
+    home folder, or the scratch folder, and it cannot see the other grading
+    slots (the learners graded at the same time) nor the protected folders.
     """
     if _namespace_prefix() is None:
         return ["--no-namespace"]
@@ -179,7 +178,11 @@ def sandbox_args(isolation, slot):
     read_only, hidden = split_protected(protected, needed)
     hidden += slot.others()
     args = []
-    for flag, paths in [("--read-only", needed + read_only), ("--hide", hidden)]:
+    for flag, paths in [
+        ("--read-only", needed + read_only),
+        ("--hide", hidden),
+        ("--writable", writable),
+    ]:
         for path in paths:
             args += [flag, str(path)]
     return args
