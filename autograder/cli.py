@@ -19,7 +19,9 @@ def main(argv=None):
     rel.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     rel.add_argument("--all", action="store_true", help="every assignment")
 
-    grd = commands.add_parser("grade", help="autograde submissions into a CSV file")
+    grd = commands.add_parser(
+        "grade", help="autograde submissions into the gradebook and a CSV file"
+    )
     grd.add_argument("assignment", metavar="ASSIGNMENT")
     grd.add_argument(
         "--submissions",
@@ -40,6 +42,37 @@ def main(argv=None):
         metavar="SECONDS",
         help="how long one cell may run before it scores 0 (default: 30)",
     )
+    grd.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="learners graded at once on this machine (default: one per core)",
+    )
+    grd.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster whose scheduler is at ADDRESS "
+        "(tcp://host:8786) instead of on this machine",
+    )
+    grd.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL of nbgrader's gradebook "
+        "(default: sqlite:///COURSE_DIR/gradebook.db)",
+    )
+    grd.add_argument(
+        "--course-dir",
+        metavar="DIR",
+        help="nbgrader course folder that receives autograded/ and holds the "
+        "default gradebook (default: this repository)",
+    )
+    grd.add_argument(
+        "--regrade",
+        nargs="*",
+        metavar="STUDENT",
+        help="grade these learners again even if graded already and unchanged; "
+        "with no name, every learner",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -53,12 +86,21 @@ def main(argv=None):
         else:
             if args.timeout < 1:
                 parser.error(f"--timeout must be at least 1 second, got {args.timeout}")
+            if args.jobs is not None and args.scheduler:
+                parser.error(
+                    "--jobs is for this machine: leave it out with --scheduler"
+                )
             results = grading.grade(
                 args.assignment,
                 args.submissions,
                 args.csv,
                 feedback_dir=args.feedback,
                 timeout=args.timeout,
+                jobs=args.jobs,
+                scheduler=args.scheduler,
+                db_url=args.db,
+                course_dir=args.course_dir,
+                regrade=True if args.regrade == [] else (args.regrade or ()),
             )
             graded = sum(r.status == "graded" for r in results)
             print(f"wrote {args.csv}: {graded} of {len(results)} learners graded")

@@ -1,31 +1,98 @@
-"""Run nbgrader's command-line apps in a throwaway course folder.
+"""Run nbgrader in a throwaway course folder, as a command or in-process.
 
-The course's own folder never holds a gradebook or learner files: every run
-of nbgrader happens in a temporary folder laid out the way nbgrader expects
-(``source/``, ``release/``, ``submitted/``...), with its own Jupyter
-configuration, so that an instructor's personal Jupyter settings cannot
-change a grade.
+Every run of nbgrader happens in a temporary folder laid out the way
+nbgrader expects (``source/``, ``release/``, ``submitted/``...), with its
+own Jupyter configuration, so that an instructor's personal Jupyter
+settings cannot change a grade. :func:`settings` is the one place that
+configures nbgrader: the ``nbgrader_config.py`` written for the command
+line and the :class:`traitlets.config.Config` used in-process both come
+from it.
 """
 
+import functools
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
 KERNEL_NAME = "sigmoid-course-grader"
 
-CONFIG = """\
-c = get_config()  # noqa: F821
-# The course root is the folder nbgrader runs in, so copies of it work too.
-c.CourseDirectory.course_id = "sigmoid-course"
-c.Execute.timeout = {timeout}
-# The grader's sandboxed kernel, whatever the notebook's metadata asks for.
-c.Execute.kernel_name = {kernel!r}
-"""
+COURSE_ID = "sigmoid-course"
+
+
+def settings(timeout=30):
+    """nbgrader's configuration, as ``{section: {option: value}}``.
+
+    The course root is not set: it is the folder nbgrader runs in (or the
+    one :func:`config` is given), so copies of a course work too.
+
+    >>> settings(5)["Execute"]
+    {'timeout': 5, 'kernel_name': 'sigmoid-course-grader'}
+    """
+    return {
+        "CourseDirectory": {"course_id": COURSE_ID},
+        # The grader's sandboxed kernel, whatever the notebook's metadata
+        # asks for.
+        "Execute": {"timeout": int(timeout), "kernel_name": KERNEL_NAME},
+    }
+
+
+def config(root, timeout=30):
+    """:func:`settings` as a traitlets ``Config`` for nbgrader run in-process.
+
+    A process that grades learner after learner compiles the feedback
+    page's templates once (:func:`feedback_exporter`), not once a learner.
+    """
+    from traitlets.config import Config
+
+    result = Config(settings(timeout))
+    result.CourseDirectory.root = str(root)
+    result.GenerateFeedback.exporter_class = feedback_exporter()
+    return result
+
+
+@functools.cache
+def feedback_exporter():
+    """nbconvert's HTMLExporter, keeping compiled Jinja templates in memory.
+
+    Jinja's cache is keyed by each template's name and a checksum of its
+    source, so a changed template is compiled again.
+    """
+    import jinja2
+    from nbconvert.exporters import HTMLExporter
+
+    class MemoryCache(jinja2.BytecodeCache):
+        def __init__(self):
+            self.compiled = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.compiled:
+                bucket.bytecode_from_string(self.compiled[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    cache = MemoryCache()
+
+    class FeedbackExporter(HTMLExporter):
+        def _create_environment(self):
+            environment = super()._create_environment()
+            environment.bytecode_cache = cache
+            return environment
+
+    return FeedbackExporter
+
+
+def _config_file(timeout):
+    lines = ["c = get_config()  # noqa: F821"]
+    for section, options in settings(timeout).items():
+        lines += [f"c.{section}.{key} = {value!r}" for key, value in options.items()]
+    return "\n".join(lines) + "\n"
 
 
 class NbgraderError(RuntimeError):
@@ -38,9 +105,7 @@ def make_course(root, assignment, source, *, timeout=30):
     shutil.copytree(source, root / "source" / assignment)
     for name in ("home", "jupyter_config", "jupyter_data", "runtime"):
         (root / name).mkdir()
-    (root / "nbgrader_config.py").write_text(
-        CONFIG.format(timeout=int(timeout), kernel=KERNEL_NAME)
-    )
+    (root / "nbgrader_config.py").write_text(_config_file(timeout))
     return root
 
 
@@ -55,6 +120,20 @@ def install_kernel(root, sandbox_args):
             {"argv": argv, "display_name": "Grader (sandboxed)", "language": "python"}
         )
     )
+
+
+@contextmanager
+def tools_on_path():
+    """Let nbgrader find the commands it runs (``alembic``) next to Python."""
+    saved = os.environ.get("PATH")
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{saved or ''}"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PATH"]
+        else:
+            os.environ["PATH"] = saved
 
 
 def environment(root):
@@ -109,11 +188,11 @@ def nbgrader(root, *args, timeout=None):
     # nbgrader logs a cell time-out as an error but goes on and grades;
     # only a failure to process the notebook is one for us.
     if process.returncode != 0 or "There was an error processing" in log:
-        raise NbgraderError(f"nbgrader {args[0]} failed: {_cause(log)}")
+        raise NbgraderError(f"nbgrader {args[0]} failed: {cause(log)}")
     return log
 
 
-def _cause(log):
+def cause(log):
     """The line of nbgrader's log that says best what went wrong."""
     lines = [line.strip() for line in log.splitlines() if line.strip()]
     for line in reversed(lines):

@@ -36,7 +36,8 @@ def grade_batch(base, assignment, learners, *, timeout=3, extra_args=(), prepare
     -------
     dict
         ``process`` (the completed command), ``rows`` (CSV rows by student
-        id), ``out`` (the folder with the CSV and the feedback) and
+        id), ``out`` (the folder with the CSV, the feedback, and the
+        nbgrader course folder's ``gradebook.db`` and ``autograded/``) and
         ``submitted`` (the submissions folder).
     """
     base = Path(base)
@@ -54,7 +55,8 @@ def grade_batch(base, assignment, learners, *, timeout=3, extra_args=(), prepare
     csv_path = out / "grades.csv"
     process = run_cli(
         "grade", assignment, "--submissions", str(submitted),
-        "--csv", str(csv_path), "--timeout", str(timeout), *extra_args,
+        "--csv", str(csv_path), "--timeout", str(timeout),
+        "--course-dir", str(out), *extra_args,
     )  # fmt: skip
     rows = {}
     if csv_path.exists():

@@ -95,6 +95,21 @@ def test_partial_credit_is_per_test(graded):
     assert float(loop["test_logit_values"]) == 2
 
 
+def test_the_gradebook_holds_what_the_csv_says(graded):
+    from nbgrader.api import Gradebook
+
+    url = f"sqlite:///{graded['out'] / 'gradebook.db'}"
+    with Gradebook(url, "sigmoid-course") as gradebook:
+        submissions = gradebook.find_assignment("01-sigmoid").submissions
+        stored = {s.student.id: s.score for s in submissions}
+    # Learners nbgrader could not grade have no submission in it.
+    assert stored == {
+        learner: score
+        for learner, (status, score) in EXPECTED.items()
+        if status == "graded"
+    }
+
+
 def test_csv_has_the_documented_columns(graded):
     row = graded["rows"]["ada"]
     for column in [

@@ -1,0 +1,444 @@
+"""Grade one learner: a pure function of the assignment and the submission.
+
+:func:`grade_one` takes plain data (the :class:`~.template.Template` every
+learner is graded against and the learner's :class:`~.collect.Submission`)
+and returns plain data (a :class:`Result`), so the local process pool and a
+Dask worker on another machine run exactly the same code. Nothing it does
+is seen outside its own scratch folder: the machine that runs the command
+stores the result.
+
+The grading itself is nbgrader's: its ``autograde`` (which restores locked
+and test cells from the source, runs the notebook and records the scores)
+and ``generate_feedback``, run in-process through nbgrader's API in a
+course folder that holds this learner alone, with the kernel started in
+:mod:`autograder.sandbox`. A learner's notebook can therefore fail, hang,
+crash its kernel or misbehave without affecting anyone else's grade; the
+worst it can do is lose its own points.
+
+The steps, in order, are those of :func:`_grade_in`: write the submission
+into a fresh course, install the sandboxed kernel (its arguments come from
+:func:`sandbox_args` alone), autograde, read the grades, generate the
+feedback, read the feedback.
+"""
+
+import fcntl
+import functools
+import html
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder import course, sandbox
+from autograder.nbgrader_run import cause, config, environment, install_kernel
+
+GRADED = "graded"
+
+# One learner at a time per process: nbgrader runs in-process here, with the
+# process's environment pointing at that learner's course folder.
+_one_at_a_time = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What the learner's kernel must not see, named by the grading machine.
+
+    Attributes
+    ----------
+    protected : tuple of str
+        Folders (submissions, grade outputs) hidden from learner code, or
+        made read-only where they hold something the kernel needs.
+    scratch : str or None
+        Folder where each grading process claims a slot to work in; None
+        for a folder in the machine's temporary folder.
+    """
+
+    protected: tuple = ()
+    scratch: str | None = None
+
+
+@dataclass
+class Result:
+    """One learner's grade for one assignment.
+
+    ``notebooks`` holds what nbgrader's autograde recorded in the
+    gradebook: ``{notebook: {"grades": {cell: auto_score}, "comments":
+    {cell: auto_comment}}}``. ``files`` holds the feedback pages and
+    ``autograded`` the graded notebooks, by file name, for the grading
+    machine to write. ``feedback`` is the folder the feedback went to, once
+    written there.
+    """
+
+    student_id: str
+    assignment: str
+    score: float
+    max_score: float
+    status: str  # graded, invalid notebook, missing, timed out, kernel died, error
+    message: str = ""
+    feedback: str = ""
+    tests: dict = field(default_factory=dict)
+    notebooks: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    autograded: dict = field(default_factory=dict)
+    digest: str = ""
+    seconds: float = 0.0
+
+
+def grade_one(template, submission, isolation=Isolation()):
+    """Grade ``submission`` against ``template``; return its Result.
+
+    Never raises for anything the learner's notebook does: a notebook that
+    cannot be graded gets a score of 0 and a status that says why.
+    """
+    start = time.monotonic()
+    with _one_at_a_time:
+        result = _grade(template, submission, isolation)
+    result.digest = submission.digest
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _grade(template, submission, isolation):
+    if not submission.found:
+        message = f"no {template.assignment}/ folder in the submission"
+        return failed(template, submission.student, "missing", message, page=False)
+    problems = [
+        problem
+        for name in template.notebooks
+        if (problem := check_notebook(name, submission.notebooks.get(name)))
+    ]
+    if problems:
+        message = "; ".join(problems)
+        return failed(template, submission.student, "invalid notebook", message)
+    slot = _slot(isolation.scratch)
+    root = slot.path / "course"
+    shutil.rmtree(root, ignore_errors=True)
+    template.unpack(root)
+    try:
+        return _grade_in(root, template, submission, isolation, slot)
+    finally:
+        # Only the learner being graded has a course folder.
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _grade_in(root, template, submission, isolation, slot):
+    assignment, student = template.assignment, submission.student
+    submitted = root / "submitted" / student / assignment
+    submitted.mkdir(parents=True)
+    for name, content in submission.notebooks.items():
+        (submitted / name).write_bytes(content)
+    autograded = root / "autograded" / student / assignment
+    autograded.mkdir(parents=True)
+    install_kernel(root, sandbox_args(isolation, slot, [autograded, root / "home"]))
+
+    api = _api(root, template.timeout)
+    # A cell that hangs is interrupted after the timeout; this bounds the
+    # whole notebook (many cells, a kernel that ignores interrupts).
+    seconds = template.timeout * (len(template.tests) + 10) + 120
+    with _environment(root), _Deadline(seconds) as deadline:
+        try:
+            _run(api.autograde, assignment, student)
+            # After autograde: the scores nbgrader recorded.
+            result = read_grades(root, template, student)
+            _run(api.generate_feedback, assignment, student)
+        except NbgraderFailed as exc:
+            if deadline.passed:
+                message = f"grading took longer than {seconds:g} s and was stopped"
+                return failed(template, student, "timed out", message)
+            if "DeadKernelError" in exc.log:
+                return failed(template, student, "kernel died", KERNEL_DIED)
+            return failed(template, student, "error", _one_line(str(exc)))
+    # After feedback: the pages to send back, and the graded notebooks.
+    result.files = _read_files(root / "feedback" / student / assignment)
+    result.autograded = _read_files(autograded, "*.ipynb")
+    return result
+
+
+def sandbox_args(isolation, slot, writable):
+    """The options of :mod:`autograder.sandbox` for a kernel graded in ``slot``.
+
+    Learner code may write in the ``writable`` folders only (its notebook's
+    folder and its home): not in the course, the Python installation, the
+    home folder, or the scratch folder, and it cannot see the other grading
+    slots (the learners graded at the same time) nor the protected folders.
+    """
+    if _namespace_prefix() is None:
+        return ["--no-namespace"]
+    needed = [course.ROOT, Path.home(), Path(sys.prefix), Path(sys.base_prefix)]
+    needed.append(slot.base)
+    protected = [Path(path) for path in isolation.protected]
+    read_only, hidden = split_protected(protected, needed)
+    hidden += slot.others()
+    args = []
+    for flag, paths in [
+        ("--read-only", needed + read_only),
+        ("--hide", hidden),
+        ("--writable", writable),
+    ]:
+        for path in paths:
+            args += [flag, str(path)]
+    return args
+
+
+def split_protected(folders, needed):
+    """Split ``folders`` into those to make read-only and those to hide.
+
+    A folder is hidden unless it holds one of the ``needed`` paths (for
+    example the course itself, when the CSV goes into the course folder):
+    hiding it would hide what the kernel must read.
+
+    >>> from pathlib import Path
+    >>> split_protected([Path("/c"), Path("/out")], needed=[Path("/c/course")])
+    ([PosixPath('/c')], [PosixPath('/out')])
+    """
+    read_only, hidden = [], []
+    for folder in folders:
+        holds = any(Path(path).is_relative_to(folder) for path in needed)
+        (read_only if holds else hidden).append(folder)
+    return read_only, hidden
+
+
+@functools.cache
+def _namespace_prefix():
+    return sandbox.namespace_prefix()
+
+
+KERNEL_DIED = (
+    "the Python kernel died while running the notebook (a call like os.abort(), "
+    "a crash in compiled code, or running out of memory)"
+)
+
+
+def check_notebook(name, content):
+    """What is wrong with the notebook ``name`` handed in as ``content``.
+
+    None if it can be graded. The notebook's kernelspec is not looked at:
+    nbgrader runs the grader's kernel (``Execute.kernel_name``) whatever it
+    says.
+
+    >>> check_notebook("a.ipynb", None)
+    'a.ipynb is missing from the submission'
+    >>> check_notebook("a.ipynb", b'{"cells": [')[:48]
+    'a.ipynb is not valid JSON (line 1, column 12: Ex'
+    """
+    if content is None:
+        return f"{name} is missing from the submission"
+    try:
+        text = content.decode("utf-8")
+        json.loads(text)  # for its precise message about broken JSON
+        nbformat.reads(text, as_version=4)
+    except UnicodeDecodeError as exc:
+        return f"{name} is not a text file ({exc.reason})"
+    except json.JSONDecodeError as exc:
+        return (
+            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}); was it saved completely?"
+        )
+    except Exception as exc:
+        return f"{name} is not a valid notebook: {_one_line(str(exc))}"
+    return None
+
+
+def failed(template, student, status, message, *, page=True):
+    """The Result of a learner who could not be graded: 0, and why."""
+    files = {}
+    if page:
+        files["grading-error.html"] = _error_page(
+            student, template.assignment, message
+        ).encode("utf-8")
+    return Result(
+        student, template.assignment, 0.0, template.max_score, status, message,
+        tests=dict.fromkeys(template.tests, 0.0), files=files,
+    )  # fmt: skip
+
+
+def read_grades(root, template, student):
+    """The Result nbgrader's autograde recorded in the course's gradebook."""
+    from nbgrader.api import Gradebook
+
+    result = Result(student, template.assignment, 0.0, template.max_score, GRADED)
+    result.tests = dict.fromkeys(template.tests, 0.0)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(template.assignment, student)
+        result.score = float(submission.score)
+        for notebook in submission.notebooks:
+            result.notebooks[notebook.name] = {
+                "grades": {grade.name: grade.auto_score for grade in notebook.grades},
+                "comments": {
+                    comment.name: comment.auto_comment for comment in notebook.comments
+                },
+            }
+            for grade in notebook.grades:
+                if grade.max_score > 0:
+                    result.tests[grade.name] = float(grade.score)
+    return result
+
+
+class NbgraderFailed(RuntimeError):
+    """nbgrader could not process the notebook; ``log`` holds its log."""
+
+    def __init__(self, message, log):
+        super().__init__(message)
+        self.log = log
+
+
+def _api(root, timeout):
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    settings = config(root, timeout)
+    return NbGraderAPI(coursedir=CourseDirectory(config=settings), config=settings)
+
+
+def _run(step, assignment, student):
+    outcome = step(assignment, student, force=True)
+    log = outcome.get("log", "") + outcome.get("error", "")
+    # nbgrader logs a cell time-out as an error but goes on and grades;
+    # only a failure to process the notebook is one for us.
+    if not outcome["success"] or "There was an error processing" in log:
+        raise NbgraderFailed(f"nbgrader {step.__name__} failed: {cause(log)}", log)
+
+
+def _read_files(folder, pattern="*"):
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(Path(folder).rglob(pattern))
+        if path.is_file()
+    }
+
+
+@contextmanager
+def _environment(root):
+    """Point Jupyter at the learner's course folder while nbgrader runs."""
+    saved, wanted = dict(os.environ), environment(root)
+    os.environ.clear()
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class _Deadline:
+    """Kill the kernels started in this block if it runs past ``seconds``.
+
+    nbgrader then sees a dead kernel and gives up on the notebook. On the
+    way out, whatever the block started and left running is killed too.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.passed = False
+
+    def __enter__(self):
+        self.before = {child.pid for child in _children()}
+        self.timer = threading.Timer(self.seconds, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.timer.cancel()
+        self._kill()
+
+    def _expire(self):
+        self.passed = True
+        self._kill()
+
+    def _kill(self):
+        for child in _children():
+            if child.pid not in self.before:
+                # jupyter_client starts each kernel in a session of its own.
+                try:
+                    os.killpg(child.pid, 9)
+                except OSError:
+                    pass
+                try:
+                    child.kill()
+                except Exception:  # gone already
+                    pass
+
+
+def _children():
+    import psutil
+
+    return psutil.Process().children()
+
+
+# Enough for one grading process per core, on any machine.
+SLOTS = max(32, os.cpu_count() or 1)
+
+
+class _Slot:
+    """A folder of its own for one grading process, among SLOTS siblings.
+
+    Grading processes on one machine share the ``base`` folder; each
+    claims a slot with a lock held for its lifetime (released by the
+    system however the process ends). All slots exist before any kernel
+    starts, so every kernel can be kept out of every other slot, whichever
+    learners are graded there later.
+    """
+
+    def __init__(self, base):
+        self.base = Path(base)
+        self.base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for number in range(SLOTS):
+            (self.base / f"slot-{number:02d}").mkdir(exist_ok=True)
+        for number in range(SLOTS):
+            path = self.base / f"slot-{number:02d}"
+            handle = open(path / ".lock", "w")  # noqa: SIM115  (held open)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self.path, self._lock = path, handle
+            return
+        raise RuntimeError(
+            f"all {SLOTS} grading slots in {self.base} are taken: run fewer "
+            "grading processes on this machine"
+        )
+
+    def others(self):
+        return [
+            self.base / f"slot-{number:02d}"
+            for number in range(SLOTS)
+            if self.base / f"slot-{number:02d}" != self.path
+        ]
+
+
+_slots = {}
+
+
+def _slot(scratch):
+    base = scratch or Path(tempfile.gettempdir()) / f"sigmoid-grading-{os.getuid()}"
+    if base not in _slots:
+        _slots[base] = _Slot(base)
+    return _slots[base]
+
+
+def _error_page(student, assignment, message):
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(assignment)}: not graded</title></head><body>"
+        f"<h1>{html.escape(assignment)}: your submission could not be graded</h1>"
+        f"<p>Learner: {html.escape(student)}</p>"
+        f"<pre>{html.escape(message)}</pre>"
+        "<p>Your score is 0. Fix the problem above (open the notebook in "
+        "JupyterLab and save it again, or start again from the released "
+        "exercise) and resubmit.</p></body></html>\n"
+    )
+
+
+def _one_line(text):
+    text = " ".join(text.split())
+    return text if len(text) < 300 else text[:297] + "..."

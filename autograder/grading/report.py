@@ -1,0 +1,81 @@
+"""Report progress while grading, and the grades as a CSV file at the end."""
+
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+FIELDS = [
+    "student_id", "assignment", "score", "max_score", "status", "message", "feedback"
+]  # fmt: skip
+
+
+class Progress:
+    """Learners done, total, failures so far and time left.
+
+    A tqdm progress bar on a terminal; elsewhere (a log file, CI) one plain
+    line per learner.
+    """
+
+    def __init__(self, total, skipped=0, stream=None):
+        self.stream = stream or sys.stderr
+        self.total, self.done, self.failed = total, 0, 0
+        self.start = time.monotonic()
+        if skipped:
+            print(
+                f"{skipped} learners graded already and unchanged: not graded "
+                "again (--regrade grades them again)",
+                file=self.stream,
+                flush=True,
+            )
+        self.bar = None
+        if total and self.stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="learner", file=self.stream)
+            self.bar.set_postfix(failed=0)
+
+    def update(self, result):
+        self.done += 1
+        self.failed += result.status != "graded"
+        if self.bar is not None:
+            self.bar.set_postfix(failed=self.failed)
+            self.bar.update()
+            return
+        elapsed = time.monotonic() - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        print(
+            f"[{self.done}/{self.total}] {result.student_id}: {result.status} "
+            f"{result.score:g}/{result.max_score:g} ({result.seconds:.1f} s; "
+            f"{self.failed} not graded so far; about {left:.0f} s left)",
+            file=self.stream,
+            flush=True,
+        )
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def write_csv(results, csv_path, test_names):
+    """Write the grades, one row per learner, through a temporary file."""
+    csv_path = Path(csv_path)
+    partial = csv_path.with_name(csv_path.name + ".partial")
+    with open(partial, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*FIELDS, *test_names])
+        for r in results:
+            writer.writerow(
+                [
+                    r.student_id,
+                    r.assignment,
+                    f"{r.score:g}",
+                    f"{r.max_score:g}",
+                    r.status,
+                    r.message,
+                    r.feedback,
+                    *(f"{r.tests[name]:g}" for name in test_names),
+                ]
+            )
+    os.replace(partial, csv_path)

@@ -1,0 +1,115 @@
+"""What every learner is graded against, built once per grading run.
+
+nbgrader's ``generate_assignment`` reads the source notebooks, records their
+graded cells in a gradebook and writes the release. That costs a few seconds
+and gives the same answer for every learner, so the machine that runs the
+command does it once and hands the result, as plain data, to whatever grades
+the learners: a local process or a Dask worker on another machine. Every
+learner is then graded against exactly the same source and gradebook.
+"""
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder import course
+from autograder.nbgrader_run import make_course, nbgrader
+
+GRADEBOOK = "gradebook.db"
+
+
+@dataclass(frozen=True)
+class Template:
+    """An nbgrader course holding one generated assignment, as data.
+
+    Attributes
+    ----------
+    assignment : str
+        The assignment's name.
+    timeout : int
+        Seconds a cell may run.
+    files : dict of str to bytes
+        The course folder's files (``gradebook.db``, ``source/...``) by
+        path relative to the course root.
+    notebooks : tuple of str
+        File names of the assignment's notebooks.
+    tests : dict of str to float
+        Points of each graded cell, in notebook order.
+    max_score : float
+        The assignment's total points.
+    """
+
+    assignment: str
+    timeout: int
+    files: dict
+    notebooks: tuple
+    tests: dict
+    max_score: float
+
+    @property
+    def digest(self):
+        """Identifies the template's content (to reuse its unpacked copy)."""
+        digest = hashlib.sha256(f"{self.assignment}\0{self.timeout}".encode())
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.files[name])
+        return digest.hexdigest()[:16]
+
+    def unpack(self, root):
+        """Write the course folder at ``root`` (which must not exist)."""
+        root = Path(root)
+        for name, content in self.files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        for name in ("home", "jupyter_config", "jupyter_data", "runtime"):
+            (root / name).mkdir(exist_ok=True)
+        return root
+
+
+def build(assignment, timeout=30):
+    """Generate ``assignment`` once with nbgrader and return it as a Template.
+
+    Raises
+    ------
+    ValueError
+        If there is no such assignment.
+    """
+    source = course.source_folder(assignment)
+    with tempfile.TemporaryDirectory(prefix="sigmoid-template-") as scratch:
+        root = make_course(Path(scratch) / "course", assignment, source)
+        nbgrader(root, "generate_assignment", assignment, "--force")
+        tests = _test_points(root, assignment)
+        files = {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in [root / GRADEBOOK, *sorted((root / "source").rglob("*"))]
+            if path.is_file()
+        }
+        notebooks = tuple(
+            sorted(path.name for path in (root / "release" / assignment).iterdir())
+        )
+    return Template(
+        assignment, int(timeout), files, notebooks, tests, float(sum(tests.values()))
+    )
+
+
+def _test_points(root, assignment):
+    """Graded cells of the assignment (name: points), in notebook order."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / GRADEBOOK}") as gradebook:
+        record = gradebook.find_assignment(assignment)
+        points = {
+            cell.name: cell.max_score
+            for notebook in record.notebooks
+            for cell in notebook.grade_cells
+        }
+    order = []
+    for path in sorted((root / "source" / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in points:
+                order.append(grade_id)
+    return {name: float(points[name]) for name in order}
