@@ -40,6 +40,12 @@ def main(argv=None):
         metavar="SECONDS",
         help="how long one cell may run before it scores 0 (default: 30)",
     )
+    grd.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="grade even where learner code cannot be isolated (Linux "
+        "namespaces missing): resource limits only. Only for code you trust.",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -59,6 +65,7 @@ def main(argv=None):
                 args.csv,
                 feedback_dir=args.feedback,
                 timeout=args.timeout,
+                unsafe_no_sandbox=args.unsafe_no_sandbox,
             )
             graded = sum(r.status == "graded" for r in results)
             print(f"wrote {args.csv}: {graded} of {len(results)} learners graded")

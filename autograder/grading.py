@@ -42,7 +42,10 @@ class Result:
     tests: dict = field(default_factory=dict)
 
 
-def grade(assignment, submissions, csv_path, *, feedback_dir=None, timeout=30):
+def grade(
+    assignment, submissions, csv_path, *, feedback_dir=None, timeout=30,
+    unsafe_no_sandbox=False,
+):  # fmt: skip
     """Autograde ``submissions/<student>/<assignment>/`` for every student.
 
     Parameters
@@ -60,6 +63,10 @@ def grade(assignment, submissions, csv_path, *, feedback_dir=None, timeout=30):
         named like the CSV file with ``-feedback`` appended.
     timeout : int, default 30
         Seconds each cell may run before it is interrupted (and scores 0).
+    unsafe_no_sandbox : bool, default False
+        Grade even where learner code cannot be isolated (resource limits
+        only). Without it, such a machine is refused with a ValueError that
+        says what is missing.
 
     Returns
     -------
@@ -90,16 +97,13 @@ def grade(assignment, submissions, csv_path, *, feedback_dir=None, timeout=30):
         )
     feedback_dir.mkdir(parents=True, exist_ok=True)
 
-    prefix = sandbox.namespace_prefix()
-    if prefix is None:
-        print(
-            "warning: cannot create a mount namespace here (needs root or "
-            "unprivileged user namespaces, and util-linux), so learner code "
-            "runs with resource limits only and could write to files this "
-            "user can write. Grade in a container or as root to isolate it.",
-            file=sys.stderr,
-        )
+    missing = [] if unsafe_no_sandbox else sandbox.missing_isolation()
+    if missing:
+        raise ValueError(sandbox.refusal(missing))
+    prefix = None if unsafe_no_sandbox else sandbox.unshare_command()
     with tempfile.TemporaryDirectory(prefix="sigmoid-grading-") as scratch:
+        # The kernel's own user must pass through to its folders (not list).
+        os.chmod(scratch, 0o711)
         grader = _Grader(assignment, source, Path(scratch), timeout, prefix)
         grader.protect(submissions, feedback_dir, csv_path.parent)
         results = []
@@ -163,12 +167,13 @@ class _Grader:
         self.isolated = namespace_prefix is not None
         self.read_only = [
             course.ROOT,
-            Path.home(),
             Path(sys.prefix),
             Path(sys.base_prefix),
             scratch,
         ]
-        self.hidden = []
+        # The instructor's home folder is hidden; what the kernel needs in
+        # it (a Python installed there, the course) is put back read-only.
+        self.hidden = [Path.home()]
 
     def protect(self, *folders):
         """Hide ``folders`` (submissions, outputs) from learner code.
@@ -193,6 +198,7 @@ class _Grader:
             # Only the learner being graded has a folder: nobody can read or
             # change another's.
             shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(sandbox.runtime_folder(root), ignore_errors=True)
 
     def _result(self, student, status, message="", **extra):
         tests = dict.fromkeys(self.tests, 0.0)
@@ -222,7 +228,9 @@ class _Grader:
 
         autograded = root / "autograded" / student / assignment
         autograded.mkdir(parents=True)
-        install_kernel(root, self._sandbox_args(autograded, root / "home"))
+        runtime = sandbox.runtime_folder(root)
+        runtime.mkdir(mode=0o700)
+        install_kernel(root, self._sandbox_args(autograded, runtime, root / "home"))
         try:
             nbgrader(
                 root, "autograde", assignment, "--student", student, "--force",

@@ -15,16 +15,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder import sandbox
+
 BIN = Path(sys.executable).parent
 KERNEL_NAME = "sigmoid-course-grader"
 
 CONFIG = """\
+import os
+
 c = get_config()  # noqa: F821
 # The course root is the folder nbgrader runs in, so copies of it work too.
 c.CourseDirectory.course_id = "sigmoid-course"
 c.Execute.timeout = {timeout}
 # The grader's sandboxed kernel, whatever the notebook's metadata asks for.
 c.Execute.kernel_name = {kernel!r}
+# Kernel and grader talk over Unix sockets: the kernel has no network.
+# They and the connection file go in the kernel's own short folder, TMPDIR
+# (see autograder.sandbox.runtime_folder).
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = os.path.join(os.environ["TMPDIR"], "kernel")
 """
 
 
@@ -71,7 +80,8 @@ def environment(root):
         JUPYTER_CONFIG_DIR=str(root / "jupyter_config"),
         JUPYTER_DATA_DIR=str(root / "jupyter_data"),
         JUPYTER_PATH=str(root / "jupyter_data"),
-        JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+        JUPYTER_RUNTIME_DIR=str(sandbox.runtime_folder(root)),
+        TMPDIR=str(sandbox.runtime_folder(root)),
         IPYTHONDIR=str(root / "home" / ".ipython"),
         MPLCONFIGDIR=str(root / "home" / ".matplotlib"),
         MPLBACKEND="Agg",
