@@ -20,8 +20,14 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, sandbox
-from autograder.nbgrader_run import NbgraderError, install_kernel, make_course, nbgrader
+from autograder import course, recheck, sandbox, sanitise
+from autograder.nbgrader_run import (
+    NbgraderError,
+    environment,
+    install_kernel,
+    make_course,
+    nbgrader,
+)
 
 FIELDS = [
     "student_id", "assignment", "score", "max_score", "status", "message", "feedback"
@@ -236,9 +242,14 @@ class _Grader:
                 root, "autograde", assignment, "--student", student, "--force",
                 timeout=self.timeout * (len(self.tests) + 10) + 120,
             )  # fmt: skip
+            # Learner output becomes plain text, bounded, before it is shown.
+            for notebook in autograded.glob("*.ipynb"):
+                sanitise.bound_outputs(notebook)
             nbgrader(
                 root, "generate_feedback", assignment, "--student", student, "--force"
             )
+            for page in (root / "feedback" / student / assignment).glob("*.html"):
+                sanitise.sanitise_page(page)
         except subprocess.TimeoutExpired as exc:
             message = f"grading took longer than {exc.timeout:g} s and was stopped"
             return self._failed(student, "timed out", message, feedback)
@@ -249,6 +260,14 @@ class _Grader:
         result = self._result(student, "graded", feedback=str(feedback))
         result.score, scores = _scores(root, assignment, student)
         result.tests.update(scores)
+        # The kernel ran learner code before the checks; a run in which it
+        # cannot touch them decides the score.
+        recheck.apply(
+            result, root / "source" / assignment, target,
+            [sys.executable, "-m", "autograder.sandbox", *self._sandbox_args(
+                autograded, runtime, root / "home")],
+            cwd=autograded, env=environment(root), timeout=self.timeout,
+        )  # fmt: skip
         shutil.copytree(
             root / "feedback" / student / assignment, feedback, dirs_exist_ok=True
         )
