@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, recheck, sandbox, sanitise
+from autograder import course, limits, recheck, sandbox, sanitise
 from autograder.nbgrader_run import (
     NbgraderError,
     environment,
@@ -171,15 +171,12 @@ class _Grader:
         # course, the Python installation, the home folder, or the scratch
         # folder, which holds the gradebook template every learner starts from.
         self.isolated = namespace_prefix is not None
-        self.read_only = [
-            course.ROOT,
-            Path(sys.prefix),
-            Path(sys.base_prefix),
-            scratch,
-        ]
-        # The instructor's home folder is hidden; what the kernel needs in
-        # it (a Python installed there, the course) is put back read-only.
-        self.hidden = [Path.home()]
+        self.read_only = [course.ROOT, Path(sys.prefix), Path(sys.base_prefix)]
+        # Hidden: the instructor's home folder, the solutions, and the
+        # scratch folder (gradebooks, source notebooks with hidden tests).
+        # What the kernel needs inside (a Python installed in the home
+        # folder, its own folders) is put back.
+        self.hidden = [Path.home(), course.SOLUTIONS, scratch]
 
     def protect(self, *folders):
         """Hide ``folders`` (submissions, outputs) from learner code.
@@ -265,7 +262,7 @@ class _Grader:
         recheck.apply(
             result, root / "source" / assignment, target,
             [sys.executable, "-m", "autograder.sandbox", *self._sandbox_args(
-                autograded, runtime, root / "home")],
+                autograded, runtime, root / "home", read_only=[target])],
             cwd=autograded, env=environment(root), timeout=self.timeout,
         )  # fmt: skip
         shutil.copytree(
@@ -273,12 +270,12 @@ class _Grader:
         )
         return result
 
-    def _sandbox_args(self, *writable):
+    def _sandbox_args(self, *writable, read_only=()):
         if not self.isolated:
             return ["--no-namespace"]
         args = []
         for flag, paths in [
-            ("--read-only", self.read_only),
+            ("--read-only", [*self.read_only, *read_only]),
             ("--hide", self.hidden),
             ("--writable", writable),
         ]:
@@ -320,6 +317,8 @@ def _copy_notebook(path, destination):
     name = path.name
     if path.is_symlink() or not path.is_file():
         return f"{name} is missing from the submission"
+    if problem := limits.too_big(path):
+        return problem
     try:
         text = path.read_text(encoding="utf-8")
         json.loads(text)  # for its precise message about broken JSON
