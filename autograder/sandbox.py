@@ -98,6 +98,11 @@ def missing_isolation():
     return []
 
 
+def namespace_prefix():
+    """:func:`unshare_command` where isolation works here, else None."""
+    return None if missing_isolation() else unshare_command()
+
+
 def refusal(missing):
     """The grader's message when it will not grade: what is missing, and why."""
     lines = "\n".join(f"  - {reason}" for reason in missing)
