@@ -244,8 +244,9 @@ def main(argv=None):
         hand_over(args.writable, uid)
         command = _drop_privileges(uid, command)
     # The temporary folders are shared by every user of the machine: the
-    # learner may not leave anything there, nor read the staging area.
-    read_only = [*args.read_only, tempfile.gettempdir(), "/var/tmp"]
+    # learner may not leave anything there. (Not tempfile.gettempdir():
+    # TMPDIR may name the kernel's own folder.)
+    read_only = [*args.read_only, "/tmp", "/var/tmp"]
     # The grader checked that namespaces work before asking for them. If
     # they fail now, the kernel must not start rather than start unconfined.
     script = mount_script(read_only, args.hide, args.writable, command)
