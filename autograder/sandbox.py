@@ -149,22 +149,23 @@ def mount_script(read_only, hide, writable, command):
         sorted({path for path in paths if os.path.isdir(path)}, key=len)
         for paths in (read_only, hide, writable)
     )
-    # A folder inside a hidden one is hidden already (and its mount point
-    # is gone once the parent is covered).
-    hide = [p for p in hide if not any(_inside(p, q) for q in hide if q != p)]
     q = shlex.quote
     steps = [f"mount -t tmpfs -o mode=0755,size=64k tmpfs {STAGING}"]
     for path in hide:
         keep = [k for k in [*read_only, *writable] if _inside(k, path) and k != path]
         keep = [k for k in keep if not any(_inside(k, o) for o in keep if o != k)]
         staged = [f"{STAGING}/keep{i}" for i in range(len(keep))]
+        cover = []
         for kept, stage in zip(keep, staged, strict=True):
-            steps += [f"mkdir {stage}", f"mount --rbind {q(kept)} {stage}"]
-        steps.append(f"mount -t tmpfs -o mode=0755,size=64k tmpfs {q(path)}")
+            cover += [f"mkdir {stage}", f"mount --rbind {q(kept)} {stage}"]
+        cover.append(f"mount -t tmpfs -o mode=0755,size=64k tmpfs {q(path)}")
         for kept, stage in zip(keep, staged, strict=True):
-            steps += [f"mkdir -p {q(kept)}", f"mount --move {stage} {q(kept)}"]
-            steps.append(f"rmdir {stage}")
-        steps.append(f"mount -o remount,ro {q(path)}")
+            cover += [f"mkdir -p {q(kept)}", f"mount --move {stage} {q(kept)}"]
+            cover.append(f"rmdir {stage}")
+        cover.append(f"mount -o remount,ro {q(path)}")
+        # A folder inside a hidden one is gone once its parent is covered,
+        # unless it lies in a folder put back: then it is covered too.
+        steps.append(f"if [ -d {q(path)} ]; then {' && '.join(cover)}; fi")
     steps.append(f"mount -o remount,ro {STAGING}")
     # Parents first: a later bind on a parent would cover earlier mounts
     # below it (--rbind carries the hidden ones along).

@@ -10,9 +10,7 @@ from autograder.sandbox import STAGING, mount_script, refusal, runtime_folder
 ISOLATED = not sandbox.missing_isolation()
 
 
-def test_mounts_go_hidden_first_then_parents_first_and_nested_hidden_are_skipped(
-    tmp_path,
-):
+def test_mounts_go_hidden_first_then_parents_first(tmp_path):
     outer, inner, work = tmp_path / "out", tmp_path / "out" / "feedback", tmp_path / "w"
     for folder in (outer, inner, work):
         folder.mkdir()
@@ -23,10 +21,13 @@ def test_mounts_go_hidden_first_then_parents_first_and_nested_hidden_are_skipped
         command=["python", "-c", "print('hi there')"],
     )
     steps = script.split(" && ")
+    cover = "mount -t tmpfs -o mode=0755,size=64k tmpfs"
     assert steps == [
-        f"mount -t tmpfs -o mode=0755,size=64k tmpfs {STAGING}",
-        f"mount -t tmpfs -o mode=0755,size=64k tmpfs {outer}",
-        f"mount -o remount,ro {outer}",
+        f"{cover} {STAGING}",
+        f"if [ -d {outer} ]; then {cover} {outer}",
+        f"mount -o remount,ro {outer}; fi",
+        f"if [ -d {inner} ]; then {cover} {inner}",
+        f"mount -o remount,ro {inner}; fi",
         f"mount -o remount,ro {STAGING}",
         f"mount --rbind -o ro {tmp_path} {tmp_path}",
         f"mount --rbind -o ro {work} {work}",
@@ -41,9 +42,14 @@ def test_what_the_kernel_needs_inside_a_hidden_folder_is_put_back(tmp_path):
     python.mkdir(parents=True)
     script = mount_script([str(python)], [str(home)], [], ["true"])
     steps = script.split(" && ")
-    cover = steps.index(f"mount -t tmpfs -o mode=0755,size=64k tmpfs {home}")
-    assert steps[cover - 1] == f"mount --rbind {python} {STAGING}/keep0"
-    assert steps[cover + 2] == f"mount --move {STAGING}/keep0 {python}"
+    assert steps[1:7] == [
+        f"if [ -d {home} ]; then mkdir {STAGING}/keep0",
+        f"mount --rbind {python} {STAGING}/keep0",
+        f"mount -t tmpfs -o mode=0755,size=64k tmpfs {home}",
+        f"mkdir -p {python}",
+        f"mount --move {STAGING}/keep0 {python}",
+        f"rmdir {STAGING}/keep0",
+    ]
 
 
 def test_missing_folders_are_left_out(tmp_path):
@@ -106,3 +112,35 @@ except OSError as exc:
     if os.geteuid() == 0:
         uid = int(process.stdout.split()[1])
         assert uid >= sandbox.FIRST_UID
+
+
+@pytest.mark.skipif(not ISOLATED, reason="no namespaces on this machine")
+def test_a_hidden_folder_inside_one_put_back_stays_hidden(tmp_path):
+    # The course lives in the hidden home folder, the submissions in it.
+    home = tmp_path / "home"
+    secret = home / "course" / "submissions"
+    secret.mkdir(parents=True)
+    (secret / "other.ipynb").write_text("secret")
+    (home / "private").write_text("secret")
+    work = tmp_path / "w"
+    work.mkdir()
+    tmp_path.chmod(0o711)
+    for parent in tmp_path.parents:
+        if parent.name.startswith("pytest-"):
+            parent.chmod(0o711)
+    code = "import os; print(sorted(os.listdir({!r})), os.listdir({!r}))"
+    command = [sys.executable, "-m", "autograder.sandbox", "--writable", str(work)]
+    command += ["--read-only", sys.prefix, "--read-only", sys.base_prefix]
+    command += ["--read-only", str(home / "course")]
+    command += [
+        "--hide",
+        str(home),
+        "--hide",
+        str(secret),
+        "--hide",
+        os.path.expanduser("~"),
+    ]
+    command += ["--", sys.executable, "-c", code.format(str(home), str(secret))]
+    process = subprocess.run(command, capture_output=True, text=True, cwd=work)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.split() == ["['course']", "[]"]
