@@ -128,7 +128,7 @@ def graded(tmp_path_factory):
     learners.remove("hostile-symlink")
     batch = grade_batch(
         base, "01-sigmoid", [*learners, "hostile-cells", "hostile-symlink"],
-        timeout=3, prepare=prepare,
+        timeout=3, prepare=prepare, command_timeout=3600,
     )  # fmt: skip
     server.shutdown()
     batch["untouched"] = before == protected()
