@@ -8,9 +8,9 @@ nbgrader starts the kernel through a kernel spec whose ``argv`` begins with
 2. where Linux lets it (as root, or with unprivileged user namespaces), runs
    the kernel in private mount, PID and network namespaces:
 
-   - mount: the instructor's folders (the course, the Python installation,
-     the temporary folder) are read-only; the other learners' submissions,
-     the grade outputs and the instructor's home folder are hidden behind
+   - mount: the instructor's folders (the course, the Python installation)
+     are read-only; the other learners' submissions, the grade outputs, the
+     instructor's home folder and the temporary folders are hidden behind
      empty read-only file systems (what the kernel needs inside them, such
      as a Python installed under the home folder, is put back read-only);
      only the folders named ``--writable`` can be written;
@@ -245,12 +245,13 @@ def main(argv=None):
         hand_over(args.writable, uid)
         command = _drop_privileges(uid, command)
     # The temporary folders are shared by every user of the machine: the
-    # learner may not leave anything there. (Not tempfile.gettempdir():
-    # TMPDIR may name the kernel's own folder.)
-    read_only = [*args.read_only, "/tmp", "/var/tmp"]
+    # learner may neither read what others left there nor leave anything.
+    # What the kernel needs in them (its folders) is put back. (Not
+    # tempfile.gettempdir(): TMPDIR names the kernel's own folder.)
+    hide = [*args.hide, "/tmp", "/var/tmp"]
     # The grader checked that namespaces work before asking for them. If
     # they fail now, the kernel must not start rather than start unconfined.
-    script = mount_script(read_only, args.hide, args.writable, command)
+    script = mount_script(args.read_only, hide, args.writable, command)
     prefix = unshare_command()
     os.execvp(prefix[0], [*prefix, "sh", "-c", script])
 

@@ -7,9 +7,9 @@ ordinary ones because they cannot be stored as they are (a notebook of
 """
 
 import hashlib
+import html.parser
 import http.server
 import json
-import re
 import threading
 from pathlib import Path
 
@@ -194,7 +194,7 @@ def test_nothing_secret_can_be_read(graded):
 def test_feedback_is_bounded(graded):
     folder = Path(graded["rows"]["hostile-output"]["feedback"])
     assert (folder / "sigmoid.html").stat().st_size < 2 * 2**20
-    assert "more characters not shown" in page(graded, "hostile-output")
+    assert "not shown" in page(graded, "hostile-output")
 
 
 def test_refused_notebooks_say_why(graded):
@@ -203,12 +203,34 @@ def test_refused_notebooks_say_why(graded):
     assert "missing" in graded["rows"]["hostile-symlink"]["message"]
 
 
+class Elements(html.parser.HTMLParser):
+    """Every element of a page and its attributes, as a browser sees them."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
 def test_feedback_carries_no_script(graded):
     for learner in ("hostile-script", "ada"):
-        text = page(graded, learner)
-        head, body = text.split("</head>", 1)
-        assert "Content-Security-Policy" in head
-        assert not re.search(r"<script|javascript:|\son\w+\s*=", body, re.I)
+        parser = Elements()
+        parser.feed(page(graded, learner))
+        tags = {tag for tag, _ in parser.found}
+        assert not tags & {"script", "iframe", "object", "embed", "svg", "base"}
+        for tag, attrs in parser.found:
+            assert not [name for name in attrs if name.startswith("on")], tag
+            for name in ("href", "src", "action"):
+                assert (
+                    not (attrs.get(name) or "")
+                    .strip()
+                    .lower()
+                    .startswith("javascript:")
+                )
+        policy = [a for t, a in parser.found if t == "meta" and "http-equiv" in a]
+        assert "script" not in policy[0]["content"].replace("default-src 'none'", "")
     assert "XSS-RAN" in page(graded, "hostile-script")  # shown, as text
 
 
