@@ -131,6 +131,7 @@ def graded(tmp_path_factory):
         timeout=3, prepare=prepare, command_timeout=3600,
     )  # fmt: skip
     server.shutdown()
+    server.server_close()
     batch["untouched"] = before == protected()
     batch["requests"] = list(Recorder.requests)
     return batch
