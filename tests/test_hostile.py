@@ -162,7 +162,9 @@ def test_ordinary_learners_keep_their_per_test_scores(graded):
 def test_the_network_is_unreachable(graded):
     assert graded["requests"] == []
     text = page(graded, "hostile-network")
-    assert "REACHED" not in text and "blocked:" in text
+    # What the cell printed (its source, shown too, has both words).
+    assert "REACHED http" not in text
+    assert text.count("Network is unreachable") == 2
 
 
 def test_self_grading_is_caught_and_flagged(graded):
