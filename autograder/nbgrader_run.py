@@ -19,6 +19,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from autograder import sandbox
+
 BIN = Path(sys.executable).parent
 KERNEL_NAME = "sigmoid-course-grader"
 
@@ -52,6 +54,11 @@ def config(root, timeout=30):
 
     result = Config(settings(timeout))
     result.CourseDirectory.root = str(root)
+    # Kernel and grader talk over Unix sockets, so the kernel needs no
+    # network. The sockets go in the kernel's own short folder (socket paths
+    # are limited to about 100 bytes); see sandbox.runtime_folder.
+    result.KernelManager.transport = "ipc"
+    result.KernelManager.ip = str(sandbox.runtime_folder(root) / "kernel")
     result.GenerateFeedback.exporter_class = feedback_exporter()
     return result
 
@@ -150,7 +157,8 @@ def environment(root):
         JUPYTER_CONFIG_DIR=str(root / "jupyter_config"),
         JUPYTER_DATA_DIR=str(root / "jupyter_data"),
         JUPYTER_PATH=str(root / "jupyter_data"),
-        JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+        JUPYTER_RUNTIME_DIR=str(sandbox.runtime_folder(root)),
+        TMPDIR=str(sandbox.runtime_folder(root)),
         IPYTHONDIR=str(root / "home" / ".ipython"),
         MPLCONFIGDIR=str(root / "home" / ".matplotlib"),
         MPLBACKEND="Agg",

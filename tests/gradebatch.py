@@ -25,12 +25,16 @@ def run_cli(*args, timeout=900):
     )
 
 
-def grade_batch(base, assignment, learners, *, timeout=3, extra_args=(), prepare=None):
+def grade_batch(
+    base, assignment, learners, *, timeout=3, extra_args=(), prepare=None,
+    command_timeout=900,
+):  # fmt: skip
     """Grade ``learners`` (fixture folder names) of ``assignment`` in one run.
 
     A learner named in ``learners`` without a fixture folder gets an empty
     folder, which the grader reports as ``missing``. ``prepare``, if given,
-    is called with the submissions folder before grading.
+    is called with the submissions folder before grading. ``command_timeout``
+    bounds the whole command, in seconds.
 
     Returns
     -------
@@ -57,6 +61,7 @@ def grade_batch(base, assignment, learners, *, timeout=3, extra_args=(), prepare
         "grade", assignment, "--submissions", str(submitted),
         "--csv", str(csv_path), "--timeout", str(timeout),
         "--course-dir", str(out), *extra_args,
+        timeout=command_timeout,
     )  # fmt: skip
     rows = {}
     if csv_path.exists():

@@ -11,8 +11,6 @@ One module per step:
 - :mod:`.report`: progress, and the CSV file rebuilt from the gradebook.
 """
 
-import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -27,6 +25,7 @@ __all__ = ["grade", "grade_one", "Result"]
 def grade(
     assignment, submissions, csv_path, *, feedback_dir=None, timeout=30, jobs=None,
     scheduler=None, db_url=None, course_dir=None, regrade=(), progress_stream=None,
+    unsafe_no_sandbox=False,
 ):  # fmt: skip
     """Autograde ``submissions/<student>/<assignment>/`` for every student.
 
@@ -62,6 +61,10 @@ def grade(
         the repository's root, as its ``nbgrader_config.py`` says.
     regrade : True or iterable of str
         Grade these learners (True: all) again even if graded already.
+    unsafe_no_sandbox : bool, default False
+        Grade even where learner code cannot be isolated (resource limits
+        only). Without it, such a machine is refused with a ValueError that
+        says what is missing.
 
     Returns
     -------
@@ -94,14 +97,9 @@ def grade(
         raise ValueError(f"--course-dir {course_dir} is not a folder.")
     db_url = db_url or f"sqlite:///{course_dir / 'gradebook.db'}"
     feedback_dir.mkdir(parents=True, exist_ok=True)
-    if sandbox.namespace_prefix() is None:
-        print(
-            "warning: cannot create a mount namespace here (needs root or "
-            "unprivileged user namespaces, and util-linux), so learner code "
-            "runs with resource limits only and could write to files this "
-            "user can write. Grade in a container or as root to isolate it.",
-            file=sys.stderr,
-        )
+    missing = [] if unsafe_no_sandbox else sandbox.missing_isolation()
+    if missing:
+        raise ValueError(sandbox.refusal(missing))
 
     release = template.build(assignment, timeout)
     autograded = course_dir / "autograded"
@@ -118,17 +116,16 @@ def grade(
         progress = report.Progress(
             len(todo), len(students) - len(todo), progress_stream
         )
-        # SQLite's gradebooks, synced on every commit, cost little in memory.
-        memory = "/dev/shm" if os.path.isdir("/dev/shm") else None
-        with tempfile.TemporaryDirectory(
-            prefix="sigmoid-grading-", dir=memory
-        ) as scratch:
-            protected = (submissions, feedback_dir, csv_path.parent, autograded)
+        with tempfile.TemporaryDirectory(prefix="sigmoid-grading-") as scratch:
+            protected = tuple(
+                map(str, (submissions, feedback_dir, csv_path.parent, autograded))
+            )
+            sandboxed = not unsafe_no_sandbox
             if scheduler:
-                isolation = Isolation(tuple(map(str, protected)))
+                isolation = Isolation(protected, sandboxed=sandboxed)
                 results = schedule.dask(scheduler, release, todo, isolation)
             else:
-                isolation = Isolation(tuple(map(str, protected)), scratch)
+                isolation = Isolation(protected, scratch, sandboxed)
                 jobs = jobs or schedule.default_jobs()
                 results = schedule.local(release, todo, isolation, jobs)
             try:

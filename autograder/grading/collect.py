@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import limits
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -73,5 +75,7 @@ def read(submissions, student, assignment, notebooks):
         path = folder / name
         # A link could point at a file the learner may not read.
         if path.is_file() and not path.is_symlink():
-            handed_in[name] = path.read_bytes()
+            with open(path, "rb") as handle:
+                # Enough to tell that a notebook is too big (limits).
+                handed_in[name] = handle.read(limits.MAX_BYTES + 1)
     return Submission(student, found=True, notebooks=handed_in)

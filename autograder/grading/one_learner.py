@@ -22,7 +22,6 @@ feedback, read the feedback.
 """
 
 import fcntl
-import functools
 import html
 import json
 import os
@@ -37,7 +36,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, sandbox
+from autograder import course, limits, recheck, sandbox, sanitise
 from autograder.nbgrader_run import cause, config, environment, install_kernel
 
 GRADED = "graded"
@@ -59,10 +58,14 @@ class Isolation:
     scratch : str or None
         Folder where each grading process claims a slot to work in; None
         for a folder in the machine's temporary folder.
+    sandboxed : bool
+        False only when the instructor chose ``--unsafe-no-sandbox``: the
+        kernel then runs with resource limits alone.
     """
 
     protected: tuple = ()
     scratch: str | None = None
+    sandboxed: bool = True
 
 
 @dataclass
@@ -137,8 +140,34 @@ def _grade_in(root, template, submission, isolation, slot):
         (submitted / name).write_bytes(content)
     autograded = root / "autograded" / student / assignment
     autograded.mkdir(parents=True)
-    install_kernel(root, sandbox_args(isolation, slot, [autograded, root / "home"]))
+    # The kernel's sockets and connection file (sandbox.runtime_folder).
+    runtime = sandbox.runtime_folder(root)
+    shutil.rmtree(runtime, ignore_errors=True)
+    runtime.mkdir(mode=0o700)
+    writable = [autograded, runtime, root / "home"]
+    install_kernel(root, sandbox_args(isolation, slot, writable))
+    try:
+        result = _autograde(root, template, student, autograded)
+        if result.status != GRADED:
+            return result
+        # The kernel ran learner code before the checks: a run in which that
+        # code cannot touch them decides the score.
+        sandboxed = sandbox_args(isolation, slot, writable, read_only=[submitted])
+        recheck.apply(
+            result, root / "source" / assignment, submitted,
+            [sys.executable, "-m", "autograder.sandbox", *sandboxed],
+            cwd=autograded, env=environment(root), timeout=template.timeout,
+        )  # fmt: skip
+        _record_rechecked(result)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+    result.autograded = _read_files(autograded, "*.ipynb")
+    return result
 
+
+def _autograde(root, template, student, autograded):
+    """nbgrader's autograde and feedback; the Result they recorded."""
+    assignment = template.assignment
     api = _api(root, template.timeout)
     # A cell that hangs is interrupted after the timeout; this bounds the
     # whole notebook (many cells, a kernel that ignores interrupts).
@@ -146,8 +175,11 @@ def _grade_in(root, template, submission, isolation, slot):
     with _environment(root), _Deadline(seconds) as deadline:
         try:
             _run(api.autograde, assignment, student)
-            # After autograde: the scores nbgrader recorded.
+            # After autograde: the scores nbgrader recorded, and the learner's
+            # outputs made plain, bounded text before any page shows them.
             result = read_grades(root, template, student)
+            for notebook in autograded.glob("*.ipynb"):
+                sanitise.bound_outputs(notebook)
             _run(api.generate_feedback, assignment, student)
         except NbgraderFailed as exc:
             if deadline.passed:
@@ -156,30 +188,41 @@ def _grade_in(root, template, submission, isolation, slot):
             if "DeadKernelError" in exc.log:
                 return failed(template, student, "kernel died", KERNEL_DIED)
             return failed(template, student, "error", _one_line(str(exc)))
-    # After feedback: the pages to send back, and the graded notebooks.
-    result.files = _read_files(root / "feedback" / student / assignment)
-    result.autograded = _read_files(autograded, "*.ipynb")
+    # After feedback: the pages to send back, with no script in them.
+    pages = root / "feedback" / student / assignment
+    for page in pages.glob("*.html"):
+        sanitise.sanitise_page(page)
+    result.files = _read_files(pages)
     return result
 
 
-def sandbox_args(isolation, slot, writable):
+def _record_rechecked(result):
+    """Put the re-checked scores where the gradebook takes them from."""
+    for record in result.notebooks.values():
+        for name in record["grades"]:
+            if name in result.tests:
+                record["grades"][name] = result.tests[name]
+
+
+def sandbox_args(isolation, slot, writable, read_only=()):
     """The options of :mod:`autograder.sandbox` for a kernel graded in ``slot``.
 
     Learner code may write in the ``writable`` folders only (its notebook's
-    folder and its home): not in the course, the Python installation, the
-    home folder, or the scratch folder, and it cannot see the other grading
-    slots (the learners graded at the same time) nor the protected folders.
+    folder, its home and its sockets' folder), read the course, the Python
+    installation and ``read_only``, and sees nothing of the instructor's home
+    folder, the solutions, the grading slots (gradebooks, source notebooks
+    with hidden tests, the learners graded at the same time) nor the
+    protected folders. What it needs inside a hidden folder is put back.
     """
-    if _namespace_prefix() is None:
+    if not isolation.sandboxed:
         return ["--no-namespace"]
-    needed = [course.ROOT, Path.home(), Path(sys.prefix), Path(sys.base_prefix)]
-    needed.append(slot.base)
+    needed = [course.ROOT, Path(sys.prefix), Path(sys.base_prefix)]
     protected = [Path(path) for path in isolation.protected]
-    read_only, hidden = split_protected(protected, needed)
-    hidden += slot.others()
+    kept, hidden = split_protected(protected, needed)
+    hidden += [Path.home(), course.SOLUTIONS, slot.base]
     args = []
     for flag, paths in [
-        ("--read-only", needed + read_only),
+        ("--read-only", [*needed, *kept, *read_only]),
         ("--hide", hidden),
         ("--writable", writable),
     ]:
@@ -206,11 +249,6 @@ def split_protected(folders, needed):
     return read_only, hidden
 
 
-@functools.cache
-def _namespace_prefix():
-    return sandbox.namespace_prefix()
-
-
 KERNEL_DIED = (
     "the Python kernel died while running the notebook (a call like os.abort(), "
     "a crash in compiled code, or running out of memory)"
@@ -231,6 +269,8 @@ def check_notebook(name, content):
     """
     if content is None:
         return f"{name} is missing from the submission"
+    if problem := limits.too_big(name, content):
+        return problem
     try:
         text = content.decode("utf-8")
         json.loads(text)  # for its precise message about broken JSON
@@ -321,9 +361,13 @@ def _environment(root):
     saved, wanted = dict(os.environ), environment(root)
     os.environ.clear()
     os.environ.update(wanted)
+    # nbclient writes the kernel's connection file with mkstemp: into the
+    # kernel's own folder (TMPDIR), the only one it can read in its sandbox.
+    saved_tempdir, tempfile.tempdir = tempfile.tempdir, wanted["TMPDIR"]
     try:
         yield
     finally:
+        tempfile.tempdir = saved_tempdir
         os.environ.clear()
         os.environ.update(saved)
 
@@ -390,7 +434,10 @@ class _Slot:
 
     def __init__(self, base):
         self.base = Path(base)
-        self.base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.base.mkdir(mode=0o711, parents=True, exist_ok=True)
+        # Kernels run as users of their own: they pass through to their
+        # folders, and list nothing.
+        self.base.chmod(0o711)
         for number in range(SLOTS):
             (self.base / f"slot-{number:02d}").mkdir(exist_ok=True)
         for number in range(SLOTS):

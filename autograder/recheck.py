@@ -1,0 +1,387 @@
+"""Grade again where learner code cannot reach the checks.
+
+nbgrader runs the test cells in the learner's own kernel, after the
+learner's cells: code there can replace ``check_values``, patch NumPy or the
+reference module, and so grade itself. This module runs the instructor's
+test cells (from the source notebook, hidden tests included) in the
+grader's own process, which never runs learner code. The names the
+solution cells define (``sigmoid``, ...) are proxies there: each call sends
+its arguments to a worker process in the sandbox that ran the learner's
+notebook, and gets back the result, the exception or the warnings. Only
+plain data crosses: numbers, strings, None, lists, tuples, dicts with
+string keys, NumPy scalars and arrays (as ``.npy`` bytes read with
+``allow_pickle=False``). Arrays the learner's function changed in place
+are changed back on this side too, so "input untouched" checks still work.
+
+A test cell whose arguments or results cannot cross (a Python callable
+passed in, a Keras model returned) is *not re-checked*: nbgrader's score for
+it stands, and :func:`run` says so.
+
+Usage of the worker (started by :func:`run`, inside the sandbox)::
+
+    python -m autograder.recheck NOTEBOOK NAMES TIMEOUT
+"""
+
+import ast
+import base64
+import builtins
+import io
+import json
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+MAX_MESSAGE = 64 * 2**20
+
+
+class NotRecheckable(BaseException):
+    """A value cannot cross the boundary; not an Exception, so checks let it by."""
+
+
+class LearnerError(Exception):
+    """Raised on this side for an exception of a type we do not know."""
+
+
+# Plain data across the boundary.
+
+
+def encode(value):
+    """``value`` as JSON-ready plain data, or raise NotRecheckable."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.hasobject:
+            raise NotRecheckable(f"a NumPy {value.dtype} value")
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(value), allow_pickle=False)
+        kind = "array" if isinstance(value, np.ndarray) else "scalar"
+        return {kind: base64.b64encode(buffer.getvalue()).decode()}
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {kind: [encode(item) for item in value]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"dict": {k: encode(v) for k, v in value.items()}}
+    raise NotRecheckable(f"a value of type {type(value).__name__}")
+
+
+def decode(data):
+    if not isinstance(data, dict):
+        return data
+    (kind, value), *_ = data.items()
+    if kind in ("array", "scalar"):
+        raw = io.BytesIO(base64.b64decode(value))
+        array = np.load(raw, allow_pickle=False)
+        return array if kind == "array" else array[()]
+    if kind in ("list", "tuple"):
+        items = [decode(item) for item in value]
+        return items if kind == "list" else tuple(items)
+    return {k: decode(v) for k, v in value.items()}
+
+
+def send(stream, message):
+    data = json.dumps(message).encode()
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def receive(stream, deadline=None):
+    """Read one message; None if the other side is gone or too slow."""
+    header = _read(stream, 8, deadline)
+    if header is None:
+        return None
+    (size,) = struct.unpack("<Q", header)
+    if size > MAX_MESSAGE:
+        return None
+    data = _read(stream, size, deadline)
+    return None if data is None else json.loads(data)
+
+
+def _read(stream, size, deadline):
+    chunks, left = [], size
+    while left:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([stream], [], [], wait)[0]:
+                return None
+        chunk = os.read(stream.fileno(), min(left, 2**20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+# The trusted side.
+
+
+def learner_names(source_cells):
+    """Top-level names the solution cells of the source notebook define."""
+    names = []
+    for cell in source_cells:
+        if not cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        for node in ast.parse(_plain(cell.source)).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+                names.append(node.name)
+            elif isinstance(node, ast.Assign):
+                names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def _plain(source):
+    return re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", source, flags=re.M)
+
+
+class Worker:
+    """The sandboxed process that runs the learner's notebook and functions."""
+
+    def __init__(self, command, cwd, env, timeout, startup):
+        self.timeout = timeout
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        self.names = receive(self.process.stdout, time.monotonic() + startup)
+
+    def call(self, name, args, kwargs):
+        if self.process.poll() is not None or self.names is None:
+            raise LearnerError("the learner's code stopped responding")
+        payload = {"name": name, "args": encode(args), "kwargs": encode(kwargs)}
+        payload["errstate"] = np.geterr()
+        send(self.process.stdin, payload)
+        reply = receive(self.process.stdout, time.monotonic() + self.timeout + 5)
+        if reply is None:
+            self.close()
+            raise LearnerError(f"{name} did not answer within {self.timeout} s")
+        return reply
+
+    def close(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+def _proxy(worker, name):
+    def call(*args, **kwargs):
+        reply = worker.call(name, args, kwargs)
+        if "unsupported" in reply:
+            raise NotRecheckable(reply["unsupported"])
+        for category, message in reply.get("warnings", []):
+            kind = getattr(builtins, category, None)
+            if not (isinstance(kind, type) and issubclass(kind, Warning)):
+                kind = UserWarning
+            warnings.warn(message, kind, stacklevel=2)
+        for original, after in zip(args, decode(reply["args"]), strict=False):
+            if isinstance(original, np.ndarray) and original.flags.writeable:
+                np.copyto(original, after, casting="unsafe")
+        if "error" in reply:
+            kind, message = reply["error"]
+            error = getattr(builtins, kind, None)
+            if not (isinstance(error, type) and issubclass(error, Exception)):
+                error = type(kind, (LearnerError,), {})
+            raise error(message)
+        return decode(reply["result"])
+
+    call.__name__ = name
+    return call
+
+
+def run(source, submitted, command, *, cwd, env, timeout):
+    """Run ``source``'s test cells against the learner's ``submitted`` notebook.
+
+    ``command`` starts the worker (the sandbox's argv, to which the
+    notebook, names and timeout are appended).
+
+    Returns
+    -------
+    dict
+        Test cell name to points (or None where it could not be re-checked).
+    """
+    import nbformat  # here: the worker must start fast, and never needs it
+
+    cells = nbformat.read(source, as_version=4).cells
+    names = learner_names(cells)
+    argv = [*command, str(submitted), ",".join(names), str(timeout)]
+    startup = timeout * (len(cells) + 2) + 30
+    worker = Worker(argv, cwd, env, timeout, startup)
+    namespace = {"__name__": "__recheck__"}
+    scores = {}
+    try:
+        for name, kind in (worker.names or {}).items():
+            if kind == "callable":
+                namespace[name] = _proxy(worker, name)
+            elif kind != "missing":
+                namespace[name] = decode(kind["value"])
+        for cell in cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or meta.get("solution"):
+                continue
+            code = _hidden_included(cell.source)
+            if not meta.get("grade"):
+                exec(compile(code, "<setup>", "exec"), namespace)  # instructor's
+                continue
+            try:
+                with warnings.catch_warnings():
+                    exec(compile(code, meta["grade_id"], "exec"), namespace)
+            except NotRecheckable:
+                scores[meta["grade_id"]] = None
+            except Exception:
+                scores[meta["grade_id"]] = 0.0
+            else:
+                scores[meta["grade_id"]] = float(meta.get("points", 0))
+    finally:
+        worker.close()
+    return scores
+
+
+def _hidden_included(source):
+    return re.sub(r"^\s*### (BEGIN|END) HIDDEN TESTS\s*$", "", source, flags=re.M)
+
+
+def verdict(nbgrader_scores, rechecked):
+    """Final per-test scores, and a message for each disagreement.
+
+    The re-check decides; nbgrader's score stands where it could not run.
+    """
+    final, notes = dict(nbgrader_scores), []
+    for name, score in rechecked.items():
+        before = nbgrader_scores.get(name, 0.0)
+        if score is None:
+            notes.append(f"{name} not re-checked (values that cannot cross)")
+            continue
+        if score != before:
+            notes.append(f"{name}: nbgrader {before:g}, re-check {score:g}")
+        final[name] = score
+    return final, notes
+
+
+def apply(result, source, submitted, sandbox_argv, *, cwd, env, timeout):
+    """Re-check every notebook of ``source``; the re-check decides ``result``.
+
+    ``result`` (a grading Result holding nbgrader's scores) gets the final
+    per-test scores, their sum, and a note in ``message`` for each test on
+    which nbgrader and the re-check disagree or that was not re-checked.
+    """
+    command = [*sandbox_argv, "--", sys.executable, "-m", "autograder.recheck"]
+    rechecked = {}
+    for notebook in sorted(Path(source).glob("*.ipynb")):
+        learner = Path(submitted) / notebook.name
+        rechecked.update(
+            run(notebook, learner, command, cwd=cwd, env=env, timeout=timeout)
+        )
+    result.tests, notes = verdict(result.tests, rechecked)
+    result.score = float(sum(result.tests.values()))
+    if notes:
+        note = "re-check: " + "; ".join(notes)
+        result.message = f"{result.message}; {note}" if result.message else note
+
+
+# The learner's side (inside the sandbox).
+
+
+def worker_main(notebook, names, timeout):
+    channel = os.fdopen(os.dup(1), "wb")
+    requests = os.fdopen(os.dup(0), "rb")
+    # Learner code prints where nobody reads, and cannot read our requests.
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    names = [name for name in names.split(",") if name]
+    namespace = {"__name__": "__main__"}
+    signal.signal(signal.SIGALRM, _timed_out)
+    with open(notebook, encoding="utf-8") as handle:
+        cells = json.load(handle)["cells"]
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if (
+            cell["cell_type"] != "code"
+            or meta.get("grade")
+            and not meta.get("solution")
+        ):
+            continue
+        source = cell["source"]
+        source = "".join(source) if isinstance(source, list) else source
+        try:
+            signal.alarm(timeout)
+            exec(compile(_python(source), "<cell>", "exec"), namespace)
+        except BaseException:  # noqa: S110 - as a kernel: the cell fails, go on
+            pass
+        finally:
+            signal.alarm(0)
+    described = {}
+    for name in names:
+        value = namespace.get(name, _MISSING)
+        if value is _MISSING:
+            described[name] = "missing"
+        elif callable(value):
+            described[name] = "callable"
+        else:
+            try:
+                described[name] = {"value": encode(value)}
+            except NotRecheckable:
+                described[name] = "missing"
+    send(channel, described)
+    while (request := receive(requests)) is not None:
+        send(channel, _answer(namespace, request, timeout))
+
+
+_MISSING = object()
+
+
+def _python(source):
+    """A cell's source as Python: IPython syntax (magics, !) translated."""
+    try:
+        compile(source, "<cell>", "exec")
+        return source
+    except SyntaxError:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(source)
+
+
+def _timed_out(signum, frame):
+    raise TimeoutError("the cell ran too long")
+
+
+def _answer(namespace, request, timeout):
+    try:
+        args, kwargs = decode(request["args"]), decode(request["kwargs"])
+    except Exception as exc:
+        return {"unsupported": f"arguments: {exc}"}
+    reply = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(**request["errstate"]):
+            try:
+                signal.alarm(timeout)
+                result = namespace[request["name"]](*args, **kwargs)
+                reply["result"] = encode(result)
+            except NotRecheckable as exc:
+                return {"unsupported": f"result: {exc}"}
+            except BaseException as exc:
+                reply["error"] = [type(exc).__name__, str(exc)[:2000]]
+            finally:
+                signal.alarm(0)
+    reply["warnings"] = [[w.category.__name__, str(w.message)[:2000]] for w in caught]
+    try:
+        reply["args"] = encode(list(args))
+    except NotRecheckable:
+        reply["args"] = encode([])
+    return reply
+
+
+if __name__ == "__main__":
+    worker_main(sys.argv[1], sys.argv[2], int(sys.argv[3]))

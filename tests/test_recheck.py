@@ -1,0 +1,81 @@
+"""The re-check's boundary: plain data only, and its verdict."""
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import course
+from autograder.recheck import (
+    NotRecheckable,
+    decode,
+    encode,
+    learner_names,
+    verdict,
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None, True, 3, 2.5, "text", np.float32(1.5), np.int64(7),
+        np.arange(6.0).reshape(2, 3), np.array(2.0, dtype=np.float32),
+        [1, (2.0, "x")], {"a": [np.float64(1.0)]},
+    ],
+)  # fmt: skip
+def test_plain_data_crosses_unchanged_in_type_shape_and_dtype(value):
+    back = decode(encode(value))
+    assert type(back) is type(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        assert back.dtype == value.dtype and np.shape(back) == np.shape(value)
+        assert np.array_equal(back, value)
+    else:
+        assert back == value
+
+
+@pytest.mark.parametrize(
+    "value", [lambda x: x, object(), np.array([object()]), {1: 2}, {1.5}]
+)
+def test_anything_else_cannot_cross(value):
+    with pytest.raises(NotRecheckable):
+        encode(value)
+
+
+def test_not_recheckable_gets_past_the_checks_except_clauses():
+    # The checks turn any Exception from the learner's function into a
+    # failure; this one must reach the re-check instead.
+    assert not issubclass(NotRecheckable, Exception)
+
+
+def test_the_learner_names_are_what_the_solution_cells_define():
+    nb = nbformat.read(course.SOLUTIONS / "01-sigmoid" / "sigmoid.ipynb", 4)
+    names = learner_names(nb.cells)
+    assert names == ["sigmoid", "sigmoid_derivative", "logit", "log_sigmoid"]
+
+
+def test_the_recheck_decides_and_every_disagreement_is_named():
+    final, notes = verdict(
+        {"a": 2.0, "b": 1.0, "c": 3.0}, {"a": 0.0, "b": 1.0, "c": None}
+    )
+    assert final == {"a": 0.0, "b": 1.0, "c": 3.0}
+    assert notes == [
+        "a: nbgrader 2, re-check 0",
+        "c not re-checked (values that cannot cross)",
+    ]
+
+
+def test_grading_without_isolation_is_refused_with_what_is_missing(tmp_path):
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable))
+    (tmp_path / "subs" / "ada").mkdir(parents=True)
+    process = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "01-sigmoid",
+         "--submissions", str(tmp_path / "subs"), "--csv", str(tmp_path / "g.csv")],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert process.returncode == 2
+    assert "refusing to grade" in process.stderr
+    assert "unshare" in process.stderr and "--unsafe-no-sandbox" in process.stderr
+    assert not (tmp_path / "g.csv").exists()
