@@ -1,6 +1,5 @@
 """Exercise 3 end to end: nbgrader's real autograde, exact scores."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -26,22 +25,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    # The grader's scratch folder goes to a private temporary folder: the
-    # hostile learner of exercise 1 deletes gradebooks under the shared
-    # /tmp/sigmoid-grading-*, which would break this batch if both ran at
-    # once on one machine.
     base = tmp_path_factory.mktemp("grading")
-    private = base / "tmp"
-    private.mkdir()
-    saved = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = str(private)
-    try:
-        return grade_batch(base, "03-activations", EXPECTED)
-    finally:
-        if saved is None:
-            del os.environ["TMPDIR"]
-        else:
-            os.environ["TMPDIR"] = saved
+    return grade_batch(base, "03-activations", EXPECTED)
 
 
 def test_the_command_grades_every_learner(graded):
