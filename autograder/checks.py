@@ -11,6 +11,7 @@ called exactly as written: exceptions it raises and warnings it emits are
 reported, not swallowed.
 """
 
+import contextlib
 import importlib.util
 import signal
 import sys
@@ -1987,8 +1988,10 @@ class _without_sklearn_metrics:
     """
 
     folder = None
+    active = 0  # how many are entered; a grader's proxy passes this on
 
     def __enter__(self):
+        _without_sklearn_metrics.active += 1
         if _without_sklearn_metrics.folder is None:
             _without_sklearn_metrics.folder = _sklearn_metrics_folder() or ""
         folder = _without_sklearn_metrics.folder
@@ -2006,8 +2009,26 @@ class _without_sklearn_metrics:
         return self
 
     def __exit__(self, *exc):
+        _without_sklearn_metrics.active -= 1
         sys.setprofile(self.saved)
         return False
+
+
+def call_constraints():
+    """What the checks forbid the learner's function right now, as plain data.
+
+    A grader that calls the learner's function in another process (the
+    re-check in :mod:`autograder.recheck`) passes this along and applies it
+    there with :func:`constrained`, so the rule holds where the code runs.
+    """
+    return {"without_sklearn_metrics": _without_sklearn_metrics.active > 0}
+
+
+def constrained(constraints):
+    """A context in which the ``constraints`` of :func:`call_constraints` hold."""
+    if constraints.get("without_sklearn_metrics"):
+        return _without_sklearn_metrics()
+    return contextlib.nullcontext()
 
 
 class _time_limit:
