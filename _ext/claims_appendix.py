@@ -25,10 +25,10 @@ HEADER = "| Seed | Claim | Measured | Verdict |"
 GLUE = re.compile(r"\{glue(?::(\w+))?\}`([^`]+)`")
 
 
-def toc_chapters(srcdir):
-    """The chapter pages of the table of contents, in order (no suffix)."""
+def toc_files(srcdir):
+    """Every page of the table of contents, in order (no suffix), root first."""
     toc = yaml.safe_load((Path(srcdir) / "_toc.yml").read_text(encoding="utf-8"))
-    pages = []
+    pages = [toc["root"]]
 
     def walk(entries):
         for entry in entries or []:
@@ -40,7 +40,12 @@ def toc_chapters(srcdir):
     walk(toc.get("chapters"))
     for part in toc.get("parts") or []:
         walk(part.get("chapters"))
-    return [page for page in pages if page.startswith("chapters/")]
+    return pages
+
+
+def toc_chapters(srcdir):
+    """The chapter pages of the table of contents, in order (no suffix)."""
+    return [page for page in toc_files(srcdir) if page.startswith("chapters/")]
 
 
 def claims_rows(source):

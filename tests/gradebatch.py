@@ -68,3 +68,24 @@ def grade_batch(
         with open(csv_path, newline="", encoding="utf-8") as handle:
             rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     return {"process": process, "rows": rows, "out": out, "submitted": submitted}
+
+
+def assert_everyone_graded(batch, expected):
+    """The command succeeded and graded every learner of ``expected``."""
+    process = batch["process"]
+    assert process.returncode == 0, process.stderr
+    assert f"{len(expected)} of {len(expected)} learners graded" in process.stdout
+
+
+def assert_exact_score(batch, learner, expected, assignment, max_score):
+    """The learner's (status, score) is ``expected[learner]``, out of max_score."""
+    row = batch["rows"][learner]
+    assert (row["status"], float(row["score"])) == expected[learner], row["message"]
+    assert float(row["max_score"]) == max_score
+    assert row["assignment"] == assignment
+
+
+def cell_scores(batch, learner):
+    """The learner's score in each test cell, by grade id."""
+    row = batch["rows"][learner]
+    return {key: float(value) for key, value in row.items() if key.startswith("test_")}

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from gradebatch import grade_batch
+from gradebatch import assert_everyone_graded, assert_exact_score, grade_batch
 
 ASSIGNMENT = "02-vanishing-gradients"
 FIXTURES = Path(__file__).parent / "fixtures" / ASSIGNMENT
@@ -36,18 +36,12 @@ def graded(tmp_path_factory):
 
 
 def test_the_command_succeeds(graded):
-    process = graded["process"]
-    assert process.returncode == 0, process.stderr
-    assert f"{len(EXPECTED)} of {len(EXPECTED)} learners graded" in process.stdout
+    assert_everyone_graded(graded, EXPECTED)
 
 
 @pytest.mark.parametrize("learner", list(EXPECTED))
 def test_scores_are_exact(graded, learner):
-    row = graded["rows"][learner]
-    status, score = EXPECTED[learner]
-    assert (row["status"], float(row["score"])) == (status, score), row["message"]
-    assert float(row["max_score"]) == MAX_SCORE
-    assert row["assignment"] == ASSIGNMENT
+    assert_exact_score(graded, learner, EXPECTED, ASSIGNMENT, MAX_SCORE)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,12 @@ and check_predict_labels (a model the check builds).
 from pathlib import Path
 
 import pytest
-from gradebatch import grade_batch
+from gradebatch import (
+    assert_everyone_graded,
+    assert_exact_score,
+    cell_scores,
+    grade_batch,
+)
 
 ASSIGNMENT = "04-keras-binary-classification"
 NOTEBOOK = "keras-binary-classification"
@@ -40,23 +45,12 @@ def graded(tmp_path_factory):
 
 
 def test_the_command_grades_every_learner(graded):
-    process = graded["process"]
-    assert process.returncode == 0, process.stderr
-    assert f"{len(EXPECTED)} of {len(EXPECTED)} learners graded" in process.stdout
+    assert_everyone_graded(graded, EXPECTED)
 
 
 @pytest.mark.parametrize("learner", list(EXPECTED))
 def test_scores_are_exact(graded, learner):
-    row = graded["rows"][learner]
-    status, score = EXPECTED[learner]
-    assert (row["status"], float(row["score"])) == (status, score), row["message"]
-    assert float(row["max_score"]) == MAX_SCORE
-    assert row["assignment"] == ASSIGNMENT
-
-
-def cell_scores(graded, learner):
-    row = graded["rows"][learner]
-    return {key: float(value) for key, value in row.items() if key.startswith("test_")}
+    assert_exact_score(graded, learner, EXPECTED, ASSIGNMENT, MAX_SCORE)
 
 
 def test_each_mistake_loses_exactly_its_own_tests(graded):

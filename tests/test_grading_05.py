@@ -3,7 +3,12 @@
 from pathlib import Path
 
 import pytest
-from gradebatch import grade_batch
+from gradebatch import (
+    assert_everyone_graded,
+    assert_exact_score,
+    cell_scores,
+    grade_batch,
+)
 
 ASSIGNMENT = "05-thresholds-and-metrics"
 MAX_SCORE = 20
@@ -36,26 +41,16 @@ def graded(tmp_path_factory):
 
 
 def test_the_command_grades_everyone(graded):
-    process = graded["process"]
-    assert process.returncode == 0, process.stderr
-    assert f"{len(EXPECTED)} of {len(EXPECTED)} learners graded" in process.stdout
+    assert_everyone_graded(graded, EXPECTED)
 
 
 @pytest.mark.parametrize("learner", list(EXPECTED))
 def test_scores_are_exact(graded, learner):
-    row = graded["rows"][learner]
-    assert (row["status"], float(row["score"])) == EXPECTED[learner], row["message"]
-    assert float(row["max_score"]) == MAX_SCORE
-    assert row["assignment"] == ASSIGNMENT
-
-
-def scores(graded, learner):
-    row = graded["rows"][learner]
-    return {k: float(v) for k, v in row.items() if k.startswith("test_")}
+    assert_exact_score(graded, learner, EXPECTED, ASSIGNMENT, MAX_SCORE)
 
 
 def test_each_mistake_loses_the_points_of_its_aspect(graded):
-    full = scores(graded, "ada")
+    full = cell_scores(graded, "ada")
     assert sum(full.values()) == MAX_SCORE
     lost = {
         "swapped": {"test_precision_recall_fbeta_values"},
@@ -76,12 +71,12 @@ def test_each_mistake_loses_the_points_of_its_aspect(graded):
         },
     }
     for learner, cells in lost.items():
-        got = scores(graded, learner)
+        got = cell_scores(graded, learner)
         zero = {cell for cell, score in got.items() if score == 0}
         assert zero == cells, learner
         for cell in set(full) - cells:
             assert got[cell] == full[cell], (learner, cell)
-    assert set(scores(graded, "blank").values()) == {0.0}
+    assert set(cell_scores(graded, "blank").values()) == {0.0}
 
 
 def feedback_page(graded, learner):
