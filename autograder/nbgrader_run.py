@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -130,17 +131,97 @@ def install_kernel(root, sandbox_args):
 
 
 @contextmanager
-def tools_on_path():
-    """Let nbgrader find the commands it runs (``alembic``) next to Python."""
-    saved = os.environ.get("PATH")
-    os.environ["PATH"] = f"{BIN}{os.pathsep}{saved or ''}"
+def in_course(root):
+    """Point Jupyter at the course folder ``root`` while nbgrader runs in-process."""
+    saved, wanted = dict(os.environ), environment(root)
+    os.environ.clear()
+    os.environ.update(wanted)
+    # nbclient writes the kernel's connection file with mkstemp: into the
+    # kernel's own folder (TMPDIR), the only one it can read in its sandbox.
+    saved_tempdir, tempfile.tempdir = tempfile.tempdir, wanted["TMPDIR"]
     try:
         yield
     finally:
-        if saved is None:
-            del os.environ["PATH"]
-        else:
-            os.environ["PATH"] = saved
+        tempfile.tempdir = saved_tempdir
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def api(root, timeout=30):
+    """nbgrader's Python API on the course folder ``root``."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    options = config(root, timeout)
+    return NbGraderAPI(coursedir=CourseDirectory(config=options), config=options)
+
+
+class NbgraderFailed(RuntimeError):
+    """nbgrader could not process a notebook; ``log`` holds its log."""
+
+    def __init__(self, message, log):
+        super().__init__(message)
+        self.log = log
+
+
+def run_step(step, *args):
+    """Run a step of nbgrader's API (``api.autograde``...) with ``force=True``.
+
+    Raises
+    ------
+    NbgraderFailed
+        If nbgrader could not process a notebook.
+    """
+    outcome = step(*args, force=True)
+    log = outcome.get("log", "") + outcome.get("error", "")
+    # nbgrader logs a cell time-out as an error but goes on and grades;
+    # only a failure to process the notebook is one for us.
+    if not outcome["success"] or "There was an error processing" in log:
+        raise NbgraderFailed(f"nbgrader {step.__name__} failed: {cause(log)}", log)
+
+
+def open_gradebook(url, course_id=COURSE_ID):
+    """nbgrader's ``Gradebook`` at ``url``, created first if it is new.
+
+    nbgrader creates a new gradebook itself, but asks for its schema
+    version by running the ``alembic`` command, which imports all of
+    nbgrader again: 3 s. Here the version comes from alembic's API, in this
+    process, and the tables and version are those nbgrader would write.
+    """
+    from nbgrader.api import Base, Gradebook
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).get_table_names():
+            Base.metadata.create_all(bind=engine)
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "CREATE TABLE alembic_version "
+                        "(version_num VARCHAR(32) NOT NULL)"
+                    )
+                )
+                connection.execute(
+                    text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
+                    {"v": schema_version()},
+                )
+    finally:
+        engine.dispose()
+    return Gradebook(url, course_id)
+
+
+@functools.cache
+def schema_version():
+    """The alembic revision of nbgrader's gradebook schema (its head)."""
+    import nbgrader
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    options = Config()
+    scripts = Path(nbgrader.__file__).parent / "alembic"
+    options.set_main_option("script_location", str(scripts))
+    return ScriptDirectory.from_config(options).get_current_head()
 
 
 def environment(root):

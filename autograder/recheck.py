@@ -15,9 +15,9 @@ are changed back on this side too, so "input untouched" checks still work.
 
 A test cell whose arguments or results cannot cross (a Python callable
 passed in, a Keras model returned) is *not re-checked*: nbgrader's score for
-it stands, and :func:`run` says so.
+it stands, and :meth:`Recheck.apply` says so.
 
-Usage of the worker (started by :func:`run`, inside the sandbox)::
+Usage of the worker (started by :class:`Recheck`, inside the sandbox)::
 
     python -m autograder.recheck NOTEBOOK NAMES TIMEOUT
 """
@@ -165,13 +165,21 @@ class Worker:
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
-        self.names = receive(self.process.stdout, time.monotonic() + self.startup)
+        self.ready_by = time.monotonic() + self.startup
+        self._names = None
+
+    @property
+    def names(self):
+        """What the learner's notebook defined, once it has run (None: no answer)."""
+        if self._names is None:
+            self._names = receive(self.process.stdout, self.ready_by)
+        return self._names
 
     def call(self, name, args, kwargs):
         if self.process.poll() is not None and self.restarts < self.RESTARTS:
             self.restarts += 1
             self._start()
-        if self.process.poll() is not None or self.names is None:
+        if self.names is None or self.process.poll() is not None:
             raise LearnerError("the learner's code stopped responding")
         from autograder import checks
 
@@ -222,51 +230,92 @@ def _proxy(worker, name):
     return call
 
 
-def run(source, submitted, command, *, cwd, env, timeout):
-    """Run ``source``'s test cells against the learner's ``submitted`` notebook.
+class Recheck:
+    """The re-check of one learner: started now, applied once nbgrader is done.
 
-    ``command`` starts the worker (the sandbox's argv, to which the
-    notebook, names and timeout are appended).
+    One worker per notebook of ``source`` starts at once, in the sandbox
+    that ``sandbox_argv`` starts, and runs the learner's notebook from
+    ``submitted`` while nbgrader grades (the two take turns on the machine's
+    cores while the other waits on its kernel). Closing kills the workers.
+    """
+
+    def __init__(self, source, submitted, sandbox_argv, *, cwd, env, timeout):
+        import nbformat  # here: the worker must start fast, and never needs it
+
+        command = [*sandbox_argv, "--", sys.executable, "-m", "autograder.recheck"]
+        self.runs = []
+        try:
+            for notebook in sorted(Path(source).glob("*.ipynb")):
+                cells = nbformat.read(notebook, as_version=4).cells
+                names = learner_names(cells)
+                learner = Path(submitted) / notebook.name
+                argv = [*command, str(learner), ",".join(names), str(timeout)]
+                startup = timeout * (len(cells) + 2) + 30
+                worker = Worker(argv, cwd, env, timeout, startup)
+                self.runs.append((cells, worker))
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        for _, worker in self.runs:
+            worker.close()
+
+    def apply(self, result):
+        """Let the re-check decide ``result``, a Result holding nbgrader's scores.
+
+        ``result`` gets the final per-test scores, their sum, and a note in
+        ``message`` for each test on which nbgrader and the re-check disagree
+        or that was not re-checked.
+        """
+        rechecked = {}
+        for cells, worker in self.runs:
+            rechecked.update(run(cells, worker))
+        result.tests, notes = verdict(result.tests, rechecked)
+        result.score = float(sum(result.tests.values()))
+        if notes:
+            note = "re-check: " + "; ".join(notes)
+            result.message = f"{result.message}; {note}" if result.message else note
+
+
+def run(cells, worker):
+    """Run the test cells among ``cells`` against the learner's ``worker``.
 
     Returns
     -------
     dict
         Test cell name to points (or None where it could not be re-checked).
     """
-    import nbformat  # here: the worker must start fast, and never needs it
-
-    cells = nbformat.read(source, as_version=4).cells
-    names = learner_names(cells)
-    argv = [*command, str(submitted), ",".join(names), str(timeout)]
-    startup = timeout * (len(cells) + 2) + 30
-    worker = Worker(argv, cwd, env, timeout, startup)
     namespace = {"__name__": "__recheck__"}
     scores = {}
-    try:
-        for name, kind in (worker.names or {}).items():
-            if kind == "callable":
-                namespace[name] = _proxy(worker, name)
-            elif kind != "missing":
-                namespace[name] = decode(kind["value"])
-        for cell in cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type != "code" or meta.get("solution"):
-                continue
-            code = _hidden_included(cell.source)
-            if not meta.get("grade"):
-                exec(compile(code, "<setup>", "exec"), namespace)  # instructor's
-                continue
-            try:
-                with warnings.catch_warnings():
-                    exec(compile(code, meta["grade_id"], "exec"), namespace)
-            except NotRecheckable:
-                scores[meta["grade_id"]] = None
-            except Exception:
-                scores[meta["grade_id"]] = 0.0
-            else:
-                scores[meta["grade_id"]] = float(meta.get("points", 0))
-    finally:
-        worker.close()
+    for name, kind in (worker.names or {}).items():
+        if kind == "callable":
+            namespace[name] = _proxy(worker, name)
+        elif kind != "missing":
+            namespace[name] = decode(kind["value"])
+    for cell in cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("solution"):
+            continue
+        code = _hidden_included(cell.source)
+        if not meta.get("grade"):
+            exec(compile(code, "<setup>", "exec"), namespace)  # instructor's
+            continue
+        try:
+            with warnings.catch_warnings():
+                exec(compile(code, meta["grade_id"], "exec"), namespace)
+        except NotRecheckable:
+            scores[meta["grade_id"]] = None
+        except Exception:
+            scores[meta["grade_id"]] = 0.0
+        else:
+            scores[meta["grade_id"]] = float(meta.get("points", 0))
     return scores
 
 
@@ -289,27 +338,6 @@ def verdict(nbgrader_scores, rechecked):
             notes.append(f"{name}: nbgrader {before:g}, re-check {score:g}")
         final[name] = score
     return final, notes
-
-
-def apply(result, source, submitted, sandbox_argv, *, cwd, env, timeout):
-    """Re-check every notebook of ``source``; the re-check decides ``result``.
-
-    ``result`` (a grading Result holding nbgrader's scores) gets the final
-    per-test scores, their sum, and a note in ``message`` for each test on
-    which nbgrader and the re-check disagree or that was not re-checked.
-    """
-    command = [*sandbox_argv, "--", sys.executable, "-m", "autograder.recheck"]
-    rechecked = {}
-    for notebook in sorted(Path(source).glob("*.ipynb")):
-        learner = Path(submitted) / notebook.name
-        rechecked.update(
-            run(notebook, learner, command, cwd=cwd, env=env, timeout=timeout)
-        )
-    result.tests, notes = verdict(result.tests, rechecked)
-    result.score = float(sum(result.tests.values()))
-    if notes:
-        note = "re-check: " + "; ".join(notes)
-        result.message = f"{result.message}; {note}" if result.message else note
 
 
 # The learner's side (inside the sandbox).

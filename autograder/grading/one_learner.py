@@ -17,8 +17,10 @@ worst it can do is lose its own points.
 
 The steps, in order, are those of :func:`_grade_in`: write the submission
 into a fresh course, install the sandboxed kernel (its arguments come from
-:func:`sandbox_args` alone), autograde, read the grades, generate the
-feedback, read the feedback.
+:func:`sandbox_args` alone), start the trusted re-check's worker (a second
+sandbox, with a folder of its own, running the learner's notebook while
+nbgrader grades), autograde, read the grades, generate the feedback, apply
+the re-check, read the feedback and the graded notebook.
 """
 
 import fcntl
@@ -30,14 +32,21 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from autograder import course, limits, recheck, sandbox, sanitise
-from autograder.nbgrader_run import cause, config, environment, install_kernel
+from autograder.nbgrader_run import (
+    NbgraderFailed,
+    api,
+    environment,
+    in_course,
+    install_kernel,
+    open_gradebook,
+    run_step,
+)
 
 GRADED = "graded"
 
@@ -146,18 +155,24 @@ def _grade_in(root, template, submission, isolation, slot):
     runtime.mkdir(mode=0o700)
     writable = [autograded, runtime, root / "home"]
     install_kernel(root, sandbox_args(isolation, slot, writable))
+    # The kernel runs learner code before the checks: a run in which that
+    # code cannot touch them decides the score. Its worker runs the learner's
+    # notebook again, in a sandbox and a folder of its own, while nbgrader
+    # grades.
+    rechecking = root / "recheck"
+    rechecking.mkdir()
+    env = environment(root) | {"HOME": str(rechecking), "TMPDIR": str(rechecking)}
     try:
-        result = _autograde(root, template, student, autograded)
-        if result.status != GRADED:
-            return result
-        # The kernel ran learner code before the checks: a run in which that
-        # code cannot touch them decides the score.
-        sandboxed = sandbox_args(isolation, slot, writable, read_only=[submitted])
-        recheck.apply(
-            result, root / "source" / assignment, submitted,
-            [sys.executable, "-m", "autograder.sandbox", *sandboxed],
-            cwd=autograded, env=environment(root), timeout=template.timeout,
-        )  # fmt: skip
+        with recheck.Recheck(
+            root / "source" / assignment, submitted,
+            [sys.executable, "-m", "autograder.sandbox",
+             *sandbox_args(isolation, slot, [rechecking], read_only=[submitted])],
+            cwd=rechecking, env=env, timeout=template.timeout,
+        ) as rechecked:  # fmt: skip
+            result = _autograde(root, template, student, autograded)
+            if result.status != GRADED:
+                return result
+            rechecked.apply(result)
         _record_rechecked(result)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
@@ -168,19 +183,19 @@ def _grade_in(root, template, submission, isolation, slot):
 def _autograde(root, template, student, autograded):
     """nbgrader's autograde and feedback; the Result they recorded."""
     assignment = template.assignment
-    api = _api(root, template.timeout)
+    nbgrader = api(root, template.timeout)
     # A cell that hangs is interrupted after the timeout; this bounds the
     # whole notebook (many cells, a kernel that ignores interrupts).
     seconds = template.timeout * (len(template.tests) + 10) + 120
-    with _environment(root), _Deadline(seconds) as deadline:
+    with in_course(root), _Deadline(seconds) as deadline:
         try:
-            _run(api.autograde, assignment, student)
+            run_step(nbgrader.autograde, assignment, student)
             # After autograde: the scores nbgrader recorded, and the learner's
             # outputs made plain, bounded text before any page shows them.
             result = read_grades(root, template, student)
             for notebook in autograded.glob("*.ipynb"):
                 sanitise.bound_outputs(notebook)
-            _run(api.generate_feedback, assignment, student)
+            run_step(nbgrader.generate_feedback, assignment, student)
         except NbgraderFailed as exc:
             if deadline.passed:
                 message = f"grading took longer than {seconds:g} s and was stopped"
@@ -302,11 +317,9 @@ def failed(template, student, status, message, *, page=True):
 
 def read_grades(root, template, student):
     """The Result nbgrader's autograde recorded in the course's gradebook."""
-    from nbgrader.api import Gradebook
-
     result = Result(student, template.assignment, 0.0, template.max_score, GRADED)
     result.tests = dict.fromkeys(template.tests, 0.0)
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with open_gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission(template.assignment, student)
         result.score = float(submission.score)
         for notebook in submission.notebooks:
@@ -322,54 +335,12 @@ def read_grades(root, template, student):
     return result
 
 
-class NbgraderFailed(RuntimeError):
-    """nbgrader could not process the notebook; ``log`` holds its log."""
-
-    def __init__(self, message, log):
-        super().__init__(message)
-        self.log = log
-
-
-def _api(root, timeout):
-    from nbgrader.apps.api import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    settings = config(root, timeout)
-    return NbGraderAPI(coursedir=CourseDirectory(config=settings), config=settings)
-
-
-def _run(step, assignment, student):
-    outcome = step(assignment, student, force=True)
-    log = outcome.get("log", "") + outcome.get("error", "")
-    # nbgrader logs a cell time-out as an error but goes on and grades;
-    # only a failure to process the notebook is one for us.
-    if not outcome["success"] or "There was an error processing" in log:
-        raise NbgraderFailed(f"nbgrader {step.__name__} failed: {cause(log)}", log)
-
-
 def _read_files(folder, pattern="*"):
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(Path(folder).rglob(pattern))
         if path.is_file()
     }
-
-
-@contextmanager
-def _environment(root):
-    """Point Jupyter at the learner's course folder while nbgrader runs."""
-    saved, wanted = dict(os.environ), environment(root)
-    os.environ.clear()
-    os.environ.update(wanted)
-    # nbclient writes the kernel's connection file with mkstemp: into the
-    # kernel's own folder (TMPDIR), the only one it can read in its sandbox.
-    saved_tempdir, tempfile.tempdir = tempfile.tempdir, wanted["TMPDIR"]
-    try:
-        yield
-    finally:
-        tempfile.tempdir = saved_tempdir
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 class _Deadline:

@@ -6,6 +6,7 @@ machine writes the gradebook, the CSV and the feedback.
 """
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import traceback
 import uuid
@@ -22,15 +23,43 @@ def default_jobs():
         return os.cpu_count() or 1
 
 
+# What grading one learner imports, loaded once by the process that forks
+# the grading processes (not once per grading process).
+PRELOAD = [
+    "autograder.grading.one_learner",
+    "nbgrader.apps.api",
+    "nbclient",
+    "IPython",  # nbconvert's HTML exporter highlights code with its lexers
+    "ipython_pygments_lexers",
+    "psutil",
+]
+
+
+def start_local():
+    """Start loading what grading processes need, in the background.
+
+    Grading processes are forked from a server process (multiprocessing's
+    ``forkserver``) that imports :data:`PRELOAD` once. Started early, it
+    does so while this process prepares the assignment; forking from it
+    costs milliseconds, where each freshly started process would spend a
+    second importing. (Forking this process instead would copy its
+    database connections and threads.)
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
 def local(template, submissions, isolation, jobs):
     """Grade ``submissions`` in ``jobs`` processes; yield Results as they come.
 
-    Each process imports nbgrader once and receives the template once, then
-    grades one learner after another.
+    Each process receives the template once, then grades one learner after
+    another.
     """
     if not submissions:
         return
-    context = multiprocessing.get_context("spawn")
+    context = start_local()
     with ProcessPoolExecutor(
         min(jobs, len(submissions)),
         mp_context=context,
@@ -98,9 +127,6 @@ def _receive(template, isolation):
     descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
-    # Paid once per process, not once per learner.
-    import nbgrader.apps.api  # noqa: F401
-
     _worker.update(template=template, isolation=isolation)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, delete, select
 
 from autograder.grading.one_learner import GRADED, Result
-from autograder.nbgrader_run import COURSE_ID, tools_on_path
+from autograder.nbgrader_run import open_gradebook
 
 RESULTS = Table(
     "sigmoid_grading_result",
@@ -54,14 +54,11 @@ class Store:
     """
 
     def __init__(self, url, template, feedback_dir, autograded_dir):
-        from nbgrader.api import Gradebook
-
         self.assignment = template.assignment
         self.template = template
         self.feedback_dir = Path(feedback_dir)
         self.autograded_dir = Path(autograded_dir)
-        with tools_on_path():  # a new gradebook is stamped by `alembic`
-            self.gradebook = Gradebook(url, COURSE_ID)
+        self.gradebook = open_gradebook(url)
         RESULTS.metadata.create_all(self.gradebook.engine)
         self._add_assignment(template)
 
@@ -174,13 +171,11 @@ class Store:
 
     def _add_assignment(self, template):
         """Record the assignment's notebooks and cells, as generate_assignment does."""
-        from nbgrader.api import Gradebook
-
         gradebook, name = self.gradebook, self.assignment
         with tempfile.TemporaryDirectory(prefix="sigmoid-gradebook-") as scratch:
             path = Path(scratch) / "gradebook.db"
             path.write_bytes(template.files["gradebook.db"])
-            with Gradebook(f"sqlite:///{path}", COURSE_ID) as source:
+            with open_gradebook(f"sqlite:///{path}") as source:
                 record = source.find_assignment(name)
                 gradebook.update_or_create_assignment(name, duedate=record.duedate)
                 for notebook in record.notebooks:

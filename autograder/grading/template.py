@@ -1,11 +1,11 @@
 """What every learner is graded against, built once per grading run.
 
 nbgrader's ``generate_assignment`` reads the source notebooks, records their
-graded cells in a gradebook and writes the release. That costs a few seconds
-and gives the same answer for every learner, so the machine that runs the
-command does it once and hands the result, as plain data, to whatever grades
-the learners: a local process or a Dask worker on another machine. Every
-learner is then graded against exactly the same source and gradebook.
+graded cells in a gradebook and writes the release. It gives the same answer
+for every learner, so the machine that runs the command does it once, in its
+own process, and hands the result, as plain data, to whatever grades the
+learners: a local process or a Dask worker on another machine. Every learner
+is then graded against exactly the same source and gradebook.
 """
 
 import hashlib
@@ -16,7 +16,13 @@ from pathlib import Path
 import nbformat
 
 from autograder import course
-from autograder.nbgrader_run import make_course, nbgrader
+from autograder.nbgrader_run import (
+    api,
+    in_course,
+    make_course,
+    open_gradebook,
+    run_step,
+)
 
 GRADEBOOK = "gradebook.db"
 
@@ -80,7 +86,9 @@ def build(assignment, timeout=30):
     source = course.source_folder(assignment)
     with tempfile.TemporaryDirectory(prefix="sigmoid-template-") as scratch:
         root = make_course(Path(scratch) / "course", assignment, source)
-        nbgrader(root, "generate_assignment", assignment, "--force")
+        open_gradebook(f"sqlite:///{root / GRADEBOOK}").close()
+        with in_course(root):
+            run_step(api(root, timeout).generate_assignment, assignment)
         tests = _test_points(root, assignment)
         files = {
             path.relative_to(root).as_posix(): path.read_bytes()
@@ -97,9 +105,7 @@ def build(assignment, timeout=30):
 
 def _test_points(root, assignment):
     """Graded cells of the assignment (name: points), in notebook order."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / GRADEBOOK}") as gradebook:
+    with open_gradebook(f"sqlite:///{root / GRADEBOOK}") as gradebook:
         record = gradebook.find_assignment(assignment)
         points = {
             cell.name: cell.max_score
