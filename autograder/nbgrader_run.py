@@ -170,7 +170,7 @@ def install_kernel(root, sandbox_args):
     """Write the kernel spec that starts learner code inside the sandbox."""
     spec = Path(root) / "jupyter_data" / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "autograder.sandbox", *sandbox_args, "--"]
+    argv = [*sandbox.launcher(), *sandbox_args, "--"]
     argv += [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     spec.joinpath("kernel.json").write_text(
         json.dumps(

@@ -25,7 +25,7 @@ nbgrader starts the kernel through a kernel spec whose ``argv`` begins with
    kernels never share a process limit) with no capabilities and no way
    to gain any. The writable folders are handed to that user first.
 
-Usage::
+Usage (:func:`launcher` gives the command)::
 
     python -m autograder.sandbox [--read-only DIR]... [--hide DIR]...
         [--writable DIR]... [--memory-mb N] [--cpu-seconds N]
@@ -50,6 +50,16 @@ FIRST_UID = 1_000_000_000
 # Empty, private, read-only for the learner; also where folders kept visible
 # inside hidden ones wait while their parent is covered.
 STAGING = "/dev/shm"
+
+
+def launcher():
+    """The command that runs this module, before its options.
+
+    Python starts in isolated mode without ``site`` (no site-packages, no
+    environment variables read): this module needs only the standard
+    library, and a grader starts it twice a learner.
+    """
+    return [sys.executable, "-I", "-S", os.path.abspath(__file__)]
 
 
 def unshare_command():

@@ -79,7 +79,7 @@ def run_sandboxed(tmp_path, code):
             parent.chmod(0o711)
     work = tmp_path / "w"
     work.mkdir()
-    command = [sys.executable, "-m", "autograder.sandbox", "--writable", str(work)]
+    command = [*sandbox.launcher(), "--writable", str(work)]
     command += ["--read-only", sys.prefix, "--read-only", sys.base_prefix]
     command += ["--hide", os.path.expanduser("~"), "--"]
     command += [sys.executable, "-c", code]
@@ -129,7 +129,7 @@ def test_a_hidden_folder_inside_one_put_back_stays_hidden(tmp_path):
         if parent.name.startswith("pytest-"):
             parent.chmod(0o711)
     code = "import os; print(sorted(os.listdir({!r})), os.listdir({!r}))"
-    command = [sys.executable, "-m", "autograder.sandbox", "--writable", str(work)]
+    command = [*sandbox.launcher(), "--writable", str(work)]
     command += ["--read-only", sys.prefix, "--read-only", sys.base_prefix]
     command += ["--read-only", str(home / "course")]
     command += [
@@ -149,7 +149,7 @@ def test_a_hidden_folder_inside_one_put_back_stays_hidden(tmp_path):
 def test_numeric_libraries_get_one_thread_each():
     # One learner per core: a thread pool per kernel would only compete.
     code = "import os, sys; print([os.environ.get(name) for name in sys.argv[1:]])"
-    command = [sys.executable, "-m", "autograder.sandbox", "--no-namespace", "--"]
+    command = [*sandbox.launcher(), "--no-namespace", "--"]
     command += [sys.executable, "-c", code, *sandbox.ONE_THREAD]
     environment = dict(os.environ, OPENBLAS_NUM_THREADS="8")
     process = subprocess.run(command, capture_output=True, text=True, env=environment)

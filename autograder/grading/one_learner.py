@@ -165,7 +165,7 @@ def _grade_in(root, template, submission, isolation, slot):
     try:
         with recheck.Recheck(
             root / "source" / assignment, submitted,
-            [sys.executable, "-m", "autograder.sandbox",
+            [*sandbox.launcher(),
              *sandbox_args(isolation, slot, [rechecking], read_only=[submitted])],
             cwd=rechecking, env=env, timeout=template.timeout,
         ) as rechecked:  # fmt: skip
