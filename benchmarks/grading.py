@@ -11,13 +11,14 @@ learner for each, and the ratios:
 
 The three ways take turns, ROUNDS times (default 3), and the fastest round
 of each way is reported, as ``timeit`` does: a machine's other work only
-ever adds time. Every way must give every copy the same score; the script
-fails otherwise. A figure printer, not a timed test: numbers depend on the
-machine and its load. Besides wall-clock seconds it prints the CPU seconds
-the machine was busy for (user + system, on every core, from
-``/proc/stat``): that counts every process each way starts, including those
-no one waits for (the grading processes' fork server) and the kernel's own
-work (namespaces), but also other programs: run it on an idle machine.
+ever adds time. The ratio of each round is printed too. Every way must give
+every copy the same score; the script fails otherwise. A figure printer,
+not a timed test: numbers depend on the machine and its load. Besides
+wall-clock seconds it prints the CPU seconds the machine was busy for (user
++ system, on every core, from ``/proc/stat``): that counts every process
+each way starts, including those no one waits for (the grading processes'
+fork server) and the kernel's own work (namespaces), but also other
+programs: run it on an idle machine.
 
 Usage: .venv/bin/python benchmarks/grading.py [N] [FIXTURE] [ROUNDS]
 (default: 24 ada 3)
@@ -145,6 +146,11 @@ def main(count=24, fixture="ada", rounds=3):
             f"{plain.wall / clock.wall:11.2f}x {clock.cpu / count:14.2f} "
             f"{plain.cpu / clock.cpu:11.2f}x   {walls}"
         )
+    # Each round's own ratio: the two ways ran minutes apart, on the same
+    # machine, so this shows how much its load moved the figures above.
+    paired = zip(timings["nbgrader, serial"], timings["project, default"], strict=True)
+    ratios = " ".join(f"{plain.wall / ours.wall:.2f}x" for plain, ours in paired)
+    print(f"project, default vs nbgrader, round by round: {ratios}")
 
 
 if __name__ == "__main__":
