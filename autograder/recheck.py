@@ -9,9 +9,10 @@ solution cells define (``sigmoid``, ...) are proxies there: each call sends
 its arguments to a worker process in the sandbox that ran the learner's
 notebook, and gets back the result, the exception or the warnings. Only
 plain data crosses: numbers, strings, None, lists, tuples, dicts with
-string keys, NumPy scalars and arrays (as ``.npy`` bytes read with
-``allow_pickle=False``). Arrays the learner's function changed in place
-are changed back on this side too, so "input untouched" checks still work.
+string keys, NumPy scalars and arrays of plain types (as their type
+string, shape and raw bytes; never objects). Arrays the learner's function
+changed in place are changed back on this side too, so "input untouched"
+checks still work.
 
 A test cell whose arguments or results cannot cross (a Python callable
 passed in, a Keras model returned) is *not re-checked*: nbgrader's score for
@@ -26,7 +27,6 @@ import ast
 import base64
 import builtins
 import contextlib
-import io
 import json
 import os
 import re
@@ -60,12 +60,12 @@ def encode(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (np.ndarray, np.generic)):
-        if value.dtype.hasobject:
-            raise NotRecheckable(f"a NumPy {value.dtype} value")
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(value), allow_pickle=False)
+        array = np.asarray(value)
+        if not _plain_dtype(array.dtype):
+            raise NotRecheckable(f"a NumPy {array.dtype} value")
         kind = "array" if isinstance(value, np.ndarray) else "scalar"
-        return {kind: base64.b64encode(buffer.getvalue()).decode()}
+        data = base64.b64encode(array.tobytes()).decode()
+        return {kind: [array.dtype.str, list(array.shape), data]}
     if isinstance(value, (list, tuple)):
         kind = "list" if isinstance(value, list) else "tuple"
         return {kind: [encode(item) for item in value]}
@@ -79,13 +79,22 @@ def decode(data):
         return data
     (kind, value), *_ = data.items()
     if kind in ("array", "scalar"):
-        raw = io.BytesIO(base64.b64decode(value))
-        array = np.load(raw, allow_pickle=False)
+        type_string, shape, data = value
+        dtype = np.dtype(str(type_string))
+        if not _plain_dtype(dtype):
+            raise ValueError(f"refused NumPy type {type_string!r}")
+        raw = bytearray(base64.b64decode(data))  # writable, as np.load's arrays
+        array = np.frombuffer(raw, dtype).reshape([int(n) for n in shape])
         return array if kind == "array" else array[()]
     if kind in ("list", "tuple"):
         items = [decode(item) for item in value]
         return items if kind == "list" else tuple(items)
     return {k: decode(v) for k, v in value.items()}
+
+
+def _plain_dtype(dtype):
+    """Numbers, booleans, strings or times: no objects, no record fields."""
+    return not dtype.hasobject and dtype.fields is None and dtype.subdtype is None
 
 
 def send(stream, message):

@@ -23,6 +23,8 @@ from autograder.recheck import (
     [
         None, True, 3, 2.5, "text", np.float32(1.5), np.int64(7),
         np.arange(6.0).reshape(2, 3), np.array(2.0, dtype=np.float32),
+        np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.arange(3, dtype=">i2"),
+        np.array(["ab", "c"]), np.zeros((0, 2)), np.bool_(True),
         [1, (2.0, "x")], {"a": [np.float64(1.0)]},
     ],
 )  # fmt: skip
@@ -42,6 +44,25 @@ def test_plain_data_crosses_unchanged_in_type_shape_and_dtype(value):
 def test_anything_else_cannot_cross(value):
     with pytest.raises(NotRecheckable):
         encode(value)
+
+
+def test_arrays_come_back_writable():
+    back = decode(encode(np.arange(3.0)))
+    back[0] = 5.0
+    assert back.tolist() == [5.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"array": ["|O", [1], "AAAAAAAAAAA="]},  # a pointer, as an object
+        {"array": ["<f8,<i4", [1], "AAAAAAAAAAAAAAAA"]},  # record fields
+        {"array": ["<f8", [3], "AAAAAAAAAAA="]},  # 8 bytes for 3 numbers
+    ],
+)
+def test_arrays_from_the_learners_side_are_plain_or_refused(message):
+    with pytest.raises((ValueError, TypeError)):
+        decode(message)
 
 
 def test_not_recheckable_gets_past_the_checks_except_clauses():
