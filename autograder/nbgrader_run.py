@@ -152,10 +152,6 @@ def _config_file(timeout):
     return "\n".join(lines) + "\n"
 
 
-class NbgraderError(RuntimeError):
-    """An nbgrader command failed; the message holds the end of its log."""
-
-
 def make_course(root, assignment, source, *, timeout=30):
     """Lay out a course folder at ``root`` holding ``source`` as the assignment."""
     root = Path(root)
@@ -206,7 +202,7 @@ def api(root, timeout=30):
 
 
 class NbgraderFailed(RuntimeError):
-    """nbgrader could not process a notebook; ``log`` holds its log."""
+    """nbgrader failed (its command or a step of its API); ``log`` holds its log."""
 
     def __init__(self, message, log):
         super().__init__(message)
@@ -227,6 +223,17 @@ def run_step(step, *args):
     # only a failure to process the notebook is one for us.
     if not outcome["success"] or "There was an error processing" in log:
         raise NbgraderFailed(f"nbgrader {step.__name__} failed: {cause(log)}", log)
+
+
+def generate_assignment(root, assignment, timeout=30):
+    """nbgrader's ``generate_assignment`` in this process, in the course ``root``.
+
+    The course's gradebook is created first (:func:`open_gradebook`), so that
+    nbgrader finds it and does not run ``alembic`` to create it.
+    """
+    open_gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}").close()
+    with in_course(root):
+        run_step(api(root, timeout).generate_assignment, assignment)
 
 
 def open_gradebook(url, course_id=COURSE_ID):
@@ -303,7 +310,7 @@ def nbgrader(root, *args, timeout=None):
 
     Raises
     ------
-    NbgraderError
+    NbgraderFailed
         If nbgrader exits with an error.
     subprocess.TimeoutExpired
         If it runs longer than ``timeout`` seconds; everything it started
@@ -326,7 +333,7 @@ def nbgrader(root, *args, timeout=None):
     # nbgrader logs a cell time-out as an error but goes on and grades;
     # only a failure to process the notebook is one for us.
     if process.returncode != 0 or "There was an error processing" in log:
-        raise NbgraderError(f"nbgrader {args[0]} failed: {cause(log)}")
+        raise NbgraderFailed(f"nbgrader {args[0]} failed: {cause(log)}", log)
     return log
 
 

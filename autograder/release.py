@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from autograder import course
-from autograder.nbgrader_run import make_course, nbgrader
+from autograder.nbgrader_run import generate_assignment, make_course
 
 
 def generate(assignment, destination):
@@ -24,7 +24,7 @@ def generate(assignment, destination):
     destination = Path(destination)
     with tempfile.TemporaryDirectory(prefix="sigmoid-release-") as scratch:
         root = make_course(Path(scratch), assignment, source)
-        nbgrader(root, "generate_assignment", assignment, "--force")
+        generate_assignment(root, assignment)
         released = root / "release" / assignment
         if destination.exists():
             shutil.rmtree(destination)

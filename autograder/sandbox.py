@@ -1,7 +1,7 @@
 """Start a learner's kernel with limits and without access to our files.
 
 nbgrader starts the kernel through a kernel spec whose ``argv`` begins with
-``python -m autograder.sandbox``. This module then
+this module's command (:func:`launcher`). This module then
 
 1. sets resource limits (address space, CPU time, file size, processes, no
    core dumps), which any Unix grants, and one thread for numeric libraries;
@@ -235,7 +235,7 @@ def set_limits(memory_mb, cpu_seconds, processes):
 
 # The grader runs one learner per core: numeric libraries (OpenBLAS, MKL,
 # OpenMP) get one thread each, instead of a pool per process as large as
-# the machine. Measured: 0.2 CPU seconds less per learner.
+# the machine. Measured: 0.2-0.4 CPU seconds less per learner.
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 

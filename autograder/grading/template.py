@@ -16,13 +16,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import course
-from autograder.nbgrader_run import (
-    api,
-    in_course,
-    make_course,
-    open_gradebook,
-    run_step,
-)
+from autograder.nbgrader_run import generate_assignment, make_course, open_gradebook
 
 GRADEBOOK = "gradebook.db"
 
@@ -86,9 +80,7 @@ def build(assignment, timeout=30):
     source = course.source_folder(assignment)
     with tempfile.TemporaryDirectory(prefix="sigmoid-template-") as scratch:
         root = make_course(Path(scratch) / "course", assignment, source)
-        open_gradebook(f"sqlite:///{root / GRADEBOOK}").close()
-        with in_course(root):
-            run_step(api(root, timeout).generate_assignment, assignment)
+        generate_assignment(root, assignment, timeout)
         tests = _test_points(root, assignment)
         files = {
             path.relative_to(root).as_posix(): path.read_bytes()
