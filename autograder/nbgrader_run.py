@@ -162,11 +162,15 @@ def make_course(root, assignment, source, *, timeout=30):
     return root
 
 
-def install_kernel(root, sandbox_args):
-    """Write the kernel spec that starts learner code inside the sandbox."""
+def install_kernel(root, sandbox_args, zygote=None):
+    """Write the kernel spec that starts learner code inside the sandbox.
+
+    With ``zygote`` (the socket of an :mod:`autograder.zygote`), that
+    process forks the kernel, already loaded, into the sandbox.
+    """
     spec = Path(root) / "jupyter_data" / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True)
-    argv = [*sandbox.launcher(), *sandbox_args, "--"]
+    argv = [*sandbox.launcher(zygote), *sandbox_args, "--"]
     argv += [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     spec.joinpath("kernel.json").write_text(
         json.dumps(

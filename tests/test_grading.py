@@ -9,7 +9,7 @@ from gradebatch import grade_batch, run_cli
 from autograder import course, sandbox
 
 FIXTURES = Path(__file__).parent / "fixtures" / "01-sigmoid"
-ISOLATED = sandbox.namespace_prefix() is not None
+ISOLATED = not sandbox.missing_isolation()
 
 # (status, score) per learner, out of 21 points.
 EXPECTED = {

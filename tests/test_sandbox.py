@@ -3,9 +3,10 @@ import subprocess
 import sys
 
 import pytest
+from sandboxlib import passable
 
 from autograder import sandbox
-from autograder.sandbox import STAGING, mount_script, refusal, runtime_folder
+from autograder.sandbox import STAGING, mount_plan, refusal, runtime_folder
 
 ISOLATED = not sandbox.missing_isolation()
 
@@ -14,48 +15,47 @@ def test_mounts_go_hidden_first_then_parents_first(tmp_path):
     outer, inner, work = tmp_path / "out", tmp_path / "out" / "feedback", tmp_path / "w"
     for folder in (outer, inner, work):
         folder.mkdir()
-    script = mount_script(
+    steps = mount_plan(
         read_only=[str(work), str(tmp_path)],
         hide=[str(inner), str(outer)],
         writable=[str(work)],
-        command=["python", "-c", "print('hi there')"],
     )
-    steps = script.split(" && ")
-    cover = "mount -t tmpfs -o mode=0755,size=64k tmpfs"
     assert steps == [
-        f"{cover} {STAGING}",
-        f"if [ -d {outer} ]; then {cover} {outer}",
-        f"mount -o remount,ro {outer}; fi",
-        f"if [ -d {inner} ]; then {cover} {inner}",
-        f"mount -o remount,ro {inner}; fi",
-        f"mount -o remount,ro {STAGING}",
-        f"mount --rbind -o ro {tmp_path} {tmp_path}",
-        f"mount --rbind -o ro {work} {work}",
-        f"mount --bind {work} {work}",
-        f"mount -o remount,bind,rw {work}",
-        "exec python -c 'print('\"'\"'hi there'\"'\"')'",
+        ("cover", STAGING),
+        ("if folder", str(outer), [("cover", str(outer)), ("read-only", str(outer))]),
+        ("if folder", str(inner), [("cover", str(inner)), ("read-only", str(inner))]),
+        ("read-only", STAGING),
+        ("bind", str(tmp_path), str(tmp_path)),
+        ("read-only", str(tmp_path)),
+        ("bind", str(work), str(work)),
+        ("read-only", str(work)),
+        ("bind", str(work), str(work)),
+        ("writable", str(work)),
     ]
 
 
 def test_what_the_kernel_needs_inside_a_hidden_folder_is_put_back(tmp_path):
     home, python = tmp_path / "home", tmp_path / "home" / "py"
     python.mkdir(parents=True)
-    script = mount_script([str(python)], [str(home)], [], ["true"])
-    steps = script.split(" && ")
-    assert steps[1:7] == [
-        f"if [ -d {home} ]; then mkdir {STAGING}/keep0",
-        f"mount --rbind {python} {STAGING}/keep0",
-        f"mount -t tmpfs -o mode=0755,size=64k tmpfs {home}",
-        f"mkdir -p {python}",
-        f"mount --move {STAGING}/keep0 {python}",
-        f"rmdir {STAGING}/keep0",
-    ]
+    steps = mount_plan([str(python)], [str(home)], [])
+    assert steps[1] == (
+        "if folder",
+        str(home),
+        [
+            ("mkdir", f"{STAGING}/keep0"),
+            ("bind", str(python), f"{STAGING}/keep0"),
+            ("cover", str(home)),
+            ("makedirs", str(python)),
+            ("move", f"{STAGING}/keep0", str(python)),
+            ("rmdir", f"{STAGING}/keep0"),
+            ("read-only", str(home)),
+        ],
+    )
 
 
 def test_missing_folders_are_left_out(tmp_path):
-    script = mount_script([str(tmp_path / "gone")], [], [], ["true"])
-    assert script.endswith(" && exec true")
-    assert "gone" not in script
+    steps = mount_plan([str(tmp_path / "gone")], [], [])
+    assert steps == [("cover", STAGING), ("read-only", STAGING)]
 
 
 def test_runtime_folder_is_short_enough_for_unix_sockets(tmp_path):
@@ -72,13 +72,7 @@ def test_the_refusal_says_what_is_missing_and_what_to_do():
 
 def run_sandboxed(tmp_path, code):
     """Run ``code`` in the sandbox with ``tmp_path/w`` writable."""
-    # The kernel's own user must pass through to its folder, as in grading.
-    tmp_path.chmod(0o711)
-    for parent in tmp_path.parents:
-        if parent.name.startswith("pytest-"):
-            parent.chmod(0o711)
-    work = tmp_path / "w"
-    work.mkdir()
+    work = passable(tmp_path)
     command = [*sandbox.launcher(), "--writable", str(work)]
     command += ["--read-only", sys.prefix, "--read-only", sys.base_prefix]
     command += ["--hide", os.path.expanduser("~"), "--"]
@@ -122,12 +116,7 @@ def test_a_hidden_folder_inside_one_put_back_stays_hidden(tmp_path):
     secret.mkdir(parents=True)
     (secret / "other.ipynb").write_text("secret")
     (home / "private").write_text("secret")
-    work = tmp_path / "w"
-    work.mkdir()
-    tmp_path.chmod(0o711)
-    for parent in tmp_path.parents:
-        if parent.name.startswith("pytest-"):
-            parent.chmod(0o711)
+    work = passable(tmp_path)
     code = "import os; print(sorted(os.listdir({!r})), os.listdir({!r}))"
     command = [*sandbox.launcher(), "--writable", str(work)]
     command += ["--read-only", sys.prefix, "--read-only", sys.base_prefix]

@@ -20,7 +20,9 @@ into a fresh course, install the sandboxed kernel (its arguments come from
 :func:`sandbox_args` alone), start the trusted re-check's worker (a second
 sandbox, with a folder of its own, running the learner's notebook while
 nbgrader grades), autograde, read the grades, generate the feedback, apply
-the re-check, read the feedback and the graded notebook.
+the re-check, read the feedback and the graded notebook. The kernel and the
+worker are forked, already loaded, by the grading process's
+:mod:`~autograder.zygote`, started with its first learner.
 """
 
 import fcntl
@@ -47,6 +49,7 @@ from autograder.nbgrader_run import (
     open_gradebook,
     run_step,
 )
+from autograder.zygote import Zygote
 
 GRADED = "graded"
 
@@ -154,7 +157,8 @@ def _grade_in(root, template, submission, isolation, slot):
     shutil.rmtree(runtime, ignore_errors=True)
     runtime.mkdir(mode=0o700)
     writable = [autograded, runtime, root / "home"]
-    install_kernel(root, sandbox_args(isolation, slot, writable))
+    zygote = _zygote(slot)
+    install_kernel(root, sandbox_args(isolation, slot, writable), zygote.socket)
     # The kernel runs learner code before the checks: a run in which that
     # code cannot touch them decides the score. Its worker runs the learner's
     # notebook again, in a sandbox and a folder of its own, while nbgrader
@@ -165,7 +169,7 @@ def _grade_in(root, template, submission, isolation, slot):
     try:
         with recheck.Recheck(
             root / "source" / assignment, submitted,
-            [*sandbox.launcher(),
+            [*sandbox.launcher(zygote.socket),
              *sandbox_args(isolation, slot, [rechecking], read_only=[submitted])],
             cwd=rechecking, env=env, timeout=template.timeout,
         ) as rechecked:  # fmt: skip
@@ -435,6 +439,18 @@ class _Slot:
 
 
 _slots = {}
+_zygotes = {}
+
+
+def _zygote(slot):
+    """The slot's :class:`~autograder.zygote.Zygote`, started once per process.
+
+    It lies in the slot's folder, which every sandbox hides.
+    """
+    zygote = _zygotes.get(slot.path)
+    if zygote is None or not zygote.alive():
+        zygote = _zygotes[slot.path] = Zygote(slot.path / "zygote")
+    return zygote
 
 
 def _slot(scratch):

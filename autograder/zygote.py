@@ -1,0 +1,235 @@
+"""Start sandboxed kernels without starting Python: fork them, preloaded.
+
+Every learner's kernel, and the re-check's worker beside it, would import
+the same trusted modules (ipykernel, IPython, NumPy, the course's checks)
+from nothing: about half a CPU second a learner, more than nbgrader's own
+work. A zygote is a process that has imported them once, has read nothing
+else (no gradebook, no source notebook: it is started fresh, not forked
+from the grader), and forks a child per request. Each child sets up the
+sandbox exactly as :mod:`autograder.sandbox` does for any command
+(:func:`autograder.sandbox.enter`), then runs the kernel or the worker in
+the sandboxed process itself. Whatever learner code does there changes
+that process only: the zygote's memory is copied, not shared.
+
+The grader talks to the zygote through the sandbox's command line: the
+kernel spec starts ``python -m autograder.sandbox --zygote SOCKET ...``,
+which hands its arguments, environment, folder and standard streams over
+the zygote's Unix socket and exits as the kernel did, forwarding signals
+meanwhile. The socket lies in the grading slot's folder, which every
+sandbox hides.
+
+The zygote stops when the process that started it (:class:`Zygote`) ends,
+by closing the zygote's standard input; its children die with it.
+
+Usage (:class:`Zygote` starts it)::
+
+    python -m autograder.zygote SOCKET
+"""
+
+import importlib
+import os
+import runpy
+import select
+import signal
+import socket
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+from autograder import sandbox
+
+# Imported once here, rather than by every kernel and re-check worker. None
+# starts a thread: the zygote must have one thread when it forks.
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "numpy",
+    "autograder.checks",
+    "autograder.recheck",
+)
+# Modules whose ``python -m`` the sandboxed process runs in-process; any
+# other command is executed as usual.
+RUN_HERE = ("ipykernel_launcher", "autograder.recheck")
+# Trait defaults that ipykernel and jupyter_client read from the environment
+# when their classes are defined: in the zygote, that was the zygote's. The
+# kernel gets the values of its own environment as configuration instead.
+KERNEL_SETTINGS = {
+    "IPKernelApp.parent_handle": ("JPY_PARENT_PID", "0"),
+    "IPKernelApp.interrupt": ("JPY_INTERRUPT_EVENT", "0"),
+    "Session.username": ("USER", "username"),
+}
+
+
+class Zygote:
+    """A zygote serving one grading process; ``socket`` is where it listens.
+
+    Parameters
+    ----------
+    folder : path
+        A folder of the grading process's own, hidden from every sandbox,
+        for the socket.
+    """
+
+    def __init__(self, folder):
+        folder = Path(folder)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.socket = folder / "zygote.sock"
+        self.socket.unlink(missing_ok=True)
+        # The children see this environment in /proc/self/environ, whatever
+        # they get as os.environ: nothing of the grader's own settings.
+        keep = ("PATH", "LANG", "LC_", "OPENBLAS_", "GOTO", "TZ")
+        env = {k: v for k, v in os.environ.items() if k.startswith(keep)}
+        env |= dict.fromkeys(sandbox.ONE_THREAD, "1")
+        env |= {"HOME": str(folder), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.zygote", str(self.socket)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=folder, env=env,
+            start_new_session=True,  # a Ctrl-C on the grader's terminal is the grader's
+        )  # fmt: skip
+        if self.process.stdout.readline() != b"ready\n":
+            self.process.wait()
+            code = self.process.returncode
+            raise RuntimeError(
+                f"the kernel zygote did not start (exit code {code}); its error "
+                "is in the grading log"
+            )
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def close(self):
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+def serve(path):
+    """Preload, listen at ``path``, and fork a sandboxed child per request."""
+    for name in PRELOAD:
+        importlib.import_module(name)
+    threads = os.listdir("/proc/self/task")
+    if len(threads) != 1:
+        sys.exit(f"zygote: {len(threads)} threads after preloading; forking is unsafe")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    listener.listen(64)
+    # Children are reaped by the system; each reports its own status.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    while True:
+        ready, _, _ = select.select([listener, sys.stdin], [], [])
+        if sys.stdin in ready:
+            return  # the grading process is gone, or done
+        connection, _ = listener.accept()
+        if os.fork() == 0:
+            code = 1
+            try:
+                listener.close()
+                code = _serve_one(connection)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        connection.close()
+
+
+def _serve_one(connection):
+    """One request: set up the sandbox, run its command, report how it ended."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.setsid()
+    # The zygote's end (its grading process's end) ends this request too.
+    zygote = os.pidfd_open(os.getppid())
+    sandbox.die_with(zygote)
+    request, streams = sandbox.receive_request(connection)
+    for number, stream in enumerate(streams):
+        os.dup2(stream, number)
+        os.close(stream)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    args = sandbox.parser().parse_args(request["argv"])
+    this = os.getpid()
+    try:
+        child = sandbox.enter(args)
+    except OSError as exc:
+        # The kernel must not start rather than start unconfined.
+        sys.stderr.write(f"sandbox: {exc.strerror or exc}\n")
+        if os.getpid() != this:
+            os._exit(1)  # the sandboxed child: this process reports
+        connection.sendall(b"1")
+        return 1
+    if child == 0:
+        connection.close()
+        _run(args.command)
+    # A user namespace (a grader that is not root) disarms it too.
+    sandbox.die_with(zygote)
+    null = os.open(os.devnull, os.O_RDWR)
+    for number in range(3):
+        os.dup2(null, number)
+    code = sandbox.relay(child, connection)
+    connection.sendall(str(code).encode())
+    return 0
+
+
+def _run(command):
+    """Run ``command`` in this (sandboxed) process; never returns."""
+    # Nothing of the zygote's is left open to learner code.
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    python_module = len(command) > 2 and command[:2] == [sys.executable, "-m"]
+    if not (python_module and command[2] in RUN_HERE):
+        try:
+            os.execvp(command[0], command)
+        except OSError as exc:
+            sys.stderr.write(f"sandbox: cannot run {command[0]}: {exc}\n")
+            os._exit(127)
+    code = 0
+    try:
+        _as_if_started(command[2], command[3:])
+        runpy.run_module(command[2], run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sandbox.exit_as(code)
+
+
+def _as_if_started(module, arguments):
+    """Make this process look like ``python -m module arguments`` started afresh."""
+    import random
+    import tempfile
+
+    import numpy
+
+    if module == "ipykernel_launcher":
+        arguments = [*arguments] + [
+            f"--{setting}={os.environ.get(variable) or default}"
+            for setting, (variable, default) in KERNEL_SETTINGS.items()
+        ]
+    sys.argv = [module, *arguments]
+    sys.path[0] = os.getcwd()
+    sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    tempfile.tempdir = None  # TMPDIR is the kernel's own folder now
+    # Forks share the zygote's random state; a fresh process would not.
+    random.seed()
+    numpy.random.seed()  # noqa: NPY002 - the global state learner code may use
+
+
+def _exit_code(code):
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write(f"{code}\n")
+    return 1
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
