@@ -40,13 +40,14 @@ from pathlib import Path
 from autograder import sandbox
 
 # Imported once here, rather than by every kernel and re-check worker. None
-# starts a thread: the zygote must have one thread when it forks.
+# starts a thread: the zygote must have one thread when it forks. (Not the
+# modules run as ``__main__``: runpy runs them afresh, and warns if they are
+# imported already.)
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "numpy",
     "autograder.checks",
-    "autograder.recheck",
 )
 # Modules whose ``python -m`` the sandboxed process runs in-process; any
 # other command is executed as usual.

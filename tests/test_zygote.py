@@ -7,12 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from sandboxlib import passable
 
-from autograder import sandbox
+from autograder import course, sandbox
 from autograder.zygote import Zygote
 
 ISOLATED = not sandbox.missing_isolation()
@@ -67,6 +68,7 @@ def through(zygote, work, command):
     return [
         *sandbox.launcher(zygote.socket), "--writable", str(work),
         "--read-only", sys.prefix, "--read-only", sys.base_prefix,
+        "--read-only", str(course.ROOT),
         "--hide", os.path.expanduser("~"), "--", *command,
     ]  # fmt: skip
 
@@ -95,6 +97,7 @@ def test_a_forked_worker_is_preloaded_fresh_and_sandboxed(tmp_path, zygote):
         through(zygote, work, command), cwd=work, input=b"", capture_output=True
     )
     assert process.returncode == 0, process.stderr.decode()
+    assert not process.stderr  # no warning either
     report = json.loads((work / "report.json").read_text())
     assert report["preloaded"]
     assert report["argv"] == command[3:]
@@ -105,8 +108,9 @@ def test_a_forked_worker_is_preloaded_fresh_and_sandboxed(tmp_path, zygote):
     assert not report["zygote"]  # its socket is hidden
     assert report["network"] == 101  # ENETUNREACH: no interface
     assert not report["wrote outside"]
-    # Only the way to the writable folder is left in the temporary folder.
-    assert report["tmp"] == ([work.parts[2]] if work.parts[1] == "tmp" else [])
+    # Only the ways to the folders kept are left in the temporary folder.
+    kept = [work, course.ROOT, Path(sys.prefix), Path(sys.base_prefix)]
+    assert set(report["tmp"]) == {p.parts[2] for p in kept if p.parts[1] == "tmp"}
     if os.geteuid() == 0:
         assert report["uid"] >= sandbox.FIRST_UID
         assert report["status"]["NoNewPrivs"] == "1"
