@@ -4,7 +4,10 @@ nbgrader starts the kernel through a kernel spec whose ``argv`` begins with
 this module's command (:func:`launcher`). This module then
 
 1. sets resource limits (address space, CPU time, file size, processes, no
-   core dumps), which any Unix grants, and one thread for numeric libraries;
+   core dumps), which any Unix grants, and one thread for numeric libraries,
+   and keeps of the environment only what Python, Jupyter, the numeric
+   libraries and the locale read (:func:`kept_environment`): no secret of
+   the instructor's shell reaches learner code;
 2. where Linux lets it (as root, or with unprivileged user namespaces), puts
    the kernel in private mount, PID and network namespaces:
 
@@ -196,7 +199,8 @@ CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC = 32, 4096, 8192, 16384
 MS_PRIVATE, MS_RELATIME = 1 << 18, 1 << 21
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _CAPABILITY_VERSION_3 = 0x20080522
 # statvfs flags that a remount must repeat (Linux refuses to drop those a
@@ -348,6 +352,33 @@ def set_limits(memory_mb, cpu_seconds, processes):
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+# What learner code may see of the environment: what Python, Jupyter, the
+# numeric libraries and the locale read. Not the rest: an instructor's shell
+# may hold secrets (a cloud key, a database password), and learners see what
+# their code prints.
+KEPT_NAMES = frozenset(
+    ("PATH", "HOME", "TMPDIR", "USER", "LOGNAME", "LANG", "TZ", "TERM",
+     "LD_LIBRARY_PATH", "IPYTHONDIR")
+)  # fmt: skip
+KEPT_PREFIXES = (
+    "LC_", "JUPYTER_", "JPY_", "MPL", "PYTHON", "TF_", "KERAS_", "OMP_",
+    "OPENBLAS_", "MKL_", "GOTO",
+)  # fmt: skip
+
+
+def kept_environment(environment):
+    """The variables of ``environment`` that a sandboxed process gets.
+
+    >>> kept_environment({"PATH": "/bin", "AWS_SECRET_ACCESS_KEY": "x"})
+    {'PATH': '/bin'}
+    """
+    return {
+        name: value
+        for name, value in environment.items()
+        if name in KEPT_NAMES or name.startswith(KEPT_PREFIXES)
+    }
+
+
 # Entering the sandbox.
 
 
@@ -371,13 +402,16 @@ def enter(args):
     """Confine a child of this process as ``args`` say; return its process id.
 
     Returns 0 in the child, which is in the sandbox and runs as its own user
-    by then, in the folder this process was in; the caller makes it run the
-    command. This process stays outside, in the new mount and network
-    namespaces, and should only wait for the child (:func:`relay`). With
-    ``--no-namespace`` the child gets the limits alone.
+    by then, in the folder this process was in, with the environment cut to
+    :func:`kept_environment`; the caller makes it run the command. This
+    process stays outside, in the new mount and network namespaces, and
+    should only wait for the child (:func:`relay`). With ``--no-namespace``
+    the child gets the limits and the environment's cut alone.
     """
     set_limits(args.memory_mb, args.cpu_seconds, args.processes)
-    os.environ.update(dict.fromkeys(ONE_THREAD, "1"))
+    kept = kept_environment(os.environ)
+    os.environ.clear()
+    os.environ.update(kept | dict.fromkeys(ONE_THREAD, "1"))
     folder = os.getcwd()
     if args.no_namespace:
         return os.fork()
@@ -414,8 +448,11 @@ def enter(args):
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     if root:
         drop_privileges(uid)
-        # A change of user disarms the parent-death signal.
+        # A change of user disarms the parent-death signal, and leaves the
+        # process undumpable (its /proc files root's), which a kernel that
+        # is executed is not; its user is its own.
         die_with(parent)
+        _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
     os.close(parent)
     # Through the mounts now: the old working folder bypassed them.
     try:

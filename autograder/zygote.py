@@ -78,9 +78,14 @@ class Zygote:
         self.socket = folder / "zygote.sock"
         self.socket.unlink(missing_ok=True)
         # The children see this environment in /proc/self/environ, whatever
-        # they get as os.environ: nothing of the grader's own settings.
-        keep = ("PATH", "LANG", "LC_", "OPENBLAS_", "GOTO", "TZ")
-        env = {k: v for k, v in os.environ.items() if k.startswith(keep)}
+        # they get as os.environ: what any sandboxed process may see, less
+        # Python's settings (a kernel started afresh gets none of the
+        # grader's: its own path, a hash seed of its own).
+        env = {
+            name: value
+            for name, value in sandbox.kept_environment(os.environ).items()
+            if not name.startswith("PYTHON")
+        }
         env |= dict.fromkeys(sandbox.ONE_THREAD, "1")
         env |= {"HOME": str(folder), "TF_CPP_MIN_LOG_LEVEL": "3"}
         self.process = subprocess.Popen(

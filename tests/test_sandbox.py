@@ -70,14 +70,32 @@ def test_the_refusal_says_what_is_missing_and_what_to_do():
     assert "no unshare" in message and "--unsafe-no-sandbox" in message
 
 
-def run_sandboxed(tmp_path, code):
+def run_sandboxed(tmp_path, code, env=None):
     """Run ``code`` in the sandbox with ``tmp_path/w`` writable."""
     work = passable(tmp_path)
     command = [*sandbox.launcher(), "--writable", str(work)]
     command += ["--read-only", sys.prefix, "--read-only", sys.base_prefix]
     command += ["--hide", os.path.expanduser("~"), "--"]
     command += [sys.executable, "-c", code]
-    return subprocess.run(command, capture_output=True, text=True, cwd=work)
+    return subprocess.run(command, capture_output=True, text=True, cwd=work, env=env)
+
+
+@pytest.mark.parametrize("namespaces", [True, False])
+def test_learner_code_sees_none_of_the_graders_secrets(tmp_path, namespaces):
+    if namespaces and not ISOLATED:
+        pytest.skip("no namespaces on this machine")
+    env = dict(os.environ, AWS_SECRET_ACCESS_KEY="hunter2", LANG="C.UTF-8")
+    code = "import os; print(sorted(os.environ))"
+    if namespaces:
+        process = run_sandboxed(tmp_path, code, env)
+    else:
+        command = [*sandbox.launcher(), "--no-namespace", "--", sys.executable]
+        command += ["-c", code]
+        process = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert process.returncode == 0, process.stderr
+    names = eval(process.stdout)  # a list of strings, printed by Python
+    assert "AWS_SECRET_ACCESS_KEY" not in names
+    assert {"PATH", "LANG", "OPENBLAS_NUM_THREADS"} <= set(names)
 
 
 @pytest.mark.skipif(not ISOLATED, reason="no namespaces on this machine")

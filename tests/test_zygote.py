@@ -40,6 +40,8 @@ report = {
         if line.startswith(("Cap", "NoNewPrivs"))
     },
     "tmp": os.listdir("/tmp"),
+    "secret": "AWS_SECRET_ACCESS_KEY" in os.environ,
+    "environ": open("/proc/self/environ").read().count("AWS_SECRET"),
     "zygote": os.path.exists(sys.argv[-1]),
 }
 try:
@@ -93,9 +95,11 @@ def test_a_forked_worker_is_preloaded_fresh_and_sandboxed(tmp_path, zygote):
     command += ["", "30", str(zygote.socket)]
     # The worker answers once its notebook has run, then waits for calls
     # until its input closes.
+    secret = dict(os.environ, AWS_SECRET_ACCESS_KEY="hunter2")
     process = subprocess.run(
-        through(zygote, work, command), cwd=work, input=b"", capture_output=True
-    )
+        through(zygote, work, command), cwd=work, input=b"", capture_output=True,
+        env=secret,
+    )  # fmt: skip
     assert process.returncode == 0, process.stderr.decode()
     assert not process.stderr  # no warning either
     report = json.loads((work / "report.json").read_text())
@@ -108,6 +112,7 @@ def test_a_forked_worker_is_preloaded_fresh_and_sandboxed(tmp_path, zygote):
     assert not report["zygote"]  # its socket is hidden
     assert report["network"] == 101  # ENETUNREACH: no interface
     assert not report["wrote outside"]
+    assert not report["secret"] and not report["environ"]
     # Only the ways to the folders kept are left in the temporary folder.
     kept = [work, course.ROOT, Path(sys.prefix), Path(sys.base_prefix)]
     assert set(report["tmp"]) == {p.parts[2] for p in kept if p.parts[1] == "tmp"}
