@@ -490,6 +490,7 @@ def relay(child, connection=None):
         _, status = os.waitpid(child, 0)
         return os.waitstatus_to_exitcode(status)
     ended = os.pidfd_open(child)
+    pending = b""
     while True:
         ready, _, _ = select.select([connection, ended], [], [])
         if ended in ready:
@@ -500,9 +501,11 @@ def relay(child, connection=None):
             os.kill(child, signal.SIGKILL)
             _, status = os.waitpid(child, 0)
             return os.waitstatus_to_exitcode(status)
-        for number in data.split():
-            if int(number) in FORWARDED:
-                os.kill(child, int(number))
+        # One number a line; a read may end inside one.
+        *lines, pending = (pending + data).split(b"\n")
+        for number in map(int, lines):
+            if number in FORWARDED:
+                os.kill(child, number)
 
 
 def exit_as(code):
@@ -575,12 +578,17 @@ def main(argv=None):
         # The kernel must not start rather than start unconfined.
         sys.exit(f"sandbox: {exc.strerror or exc}")
     if child == 0:
-        try:
-            os.execvp(args.command[0], args.command)
-        except OSError as exc:
-            sys.stderr.write(f"sandbox: cannot run {args.command[0]}: {exc}\n")
-            os._exit(127)
+        execute(args.command)
     exit_as(relay(child))
+
+
+def execute(command):
+    """Become ``command``; never returns (127 if it cannot be run, as shells do)."""
+    try:
+        os.execvp(command[0], command)
+    except OSError as exc:
+        sys.stderr.write(f"sandbox: cannot run {command[0]}: {exc}\n")
+        os._exit(127)
 
 
 if __name__ == "__main__":

@@ -86,8 +86,9 @@ class Zygote:
             for name, value in sandbox.kept_environment(os.environ).items()
             if not name.startswith("PYTHON")
         }
-        env |= dict.fromkeys(sandbox.ONE_THREAD, "1")
-        env |= {"HOME": str(folder), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        # One thread for OpenBLAS, fixed when NumPy loads; the grader's home
+        # folder would put its user site-packages on the zygote's path.
+        env |= dict.fromkeys(sandbox.ONE_THREAD, "1") | {"HOME": str(folder)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "autograder.zygote", str(self.socket)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=folder, env=env,
@@ -190,11 +191,7 @@ def _run(command):
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     python_module = len(command) > 2 and command[:2] == [sys.executable, "-m"]
     if not (python_module and command[2] in RUN_HERE):
-        try:
-            os.execvp(command[0], command)
-        except OSError as exc:
-            sys.stderr.write(f"sandbox: cannot run {command[0]}: {exc}\n")
-            os._exit(127)
+        sandbox.execute(command)
     code = 0
     try:
         _as_if_started(command[2], command[3:])

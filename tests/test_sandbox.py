@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def test_learner_code_sees_none_of_the_graders_secrets(tmp_path, namespaces):
     if namespaces and not ISOLATED:
         pytest.skip("no namespaces on this machine")
     env = dict(os.environ, AWS_SECRET_ACCESS_KEY="hunter2", LANG="C.UTF-8")
-    code = "import os; print(sorted(os.environ))"
+    code = "import json, os; print(json.dumps(sorted(os.environ)))"
     if namespaces:
         process = run_sandboxed(tmp_path, code, env)
     else:
@@ -93,7 +94,7 @@ def test_learner_code_sees_none_of_the_graders_secrets(tmp_path, namespaces):
         command += ["-c", code]
         process = subprocess.run(command, capture_output=True, text=True, env=env)
     assert process.returncode == 0, process.stderr
-    names = eval(process.stdout)  # a list of strings, printed by Python
+    names = json.loads(process.stdout)
     assert "AWS_SECRET_ACCESS_KEY" not in names
     assert {"PATH", "LANG", "OPENBLAS_NUM_THREADS"} <= set(names)
 
@@ -161,3 +162,29 @@ def test_numeric_libraries_get_one_thread_each():
     environment = dict(os.environ, OPENBLAS_NUM_THREADS="8")
     process = subprocess.run(command, capture_output=True, text=True, env=environment)
     assert process.stdout.strip() == str(["1"] * len(sandbox.ONE_THREAD))
+
+
+def test_a_signal_number_split_across_reads_is_forwarded_whole():
+    # 15 (SIGTERM) in two pieces must not arrive as 1 (SIGHUP) and 5.
+    code = """
+import os, signal, socket, sys, threading, time
+from autograder import sandbox
+ours, theirs = socket.socketpair()
+child = os.fork()
+if child == 0:
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(15))
+    signal.signal(signal.SIGHUP, lambda *_: os._exit(1))
+    time.sleep(30)
+    os._exit(0)
+def send():  # while relay reads, in two writes
+    time.sleep(0.5)  # the child's handlers are set
+    theirs.sendall(b"1")
+    time.sleep(0.2)
+    theirs.sendall(b"5\\n")
+threading.Thread(target=send).start()
+print(sandbox.relay(child, ours))
+"""
+    process = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30
+    )
+    assert process.stdout.strip() == "15", process.stderr
