@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder import sandbox
+from autograder.confinement import sandbox
 
 BIN = Path(sys.executable).parent
 KERNEL_NAME = "sigmoid-course-grader"
@@ -165,7 +165,7 @@ def make_course(root, assignment, source, *, timeout=30):
 def install_kernel(root, sandbox_args, zygote=None):
     """Write the kernel spec that starts learner code inside the sandbox.
 
-    With ``zygote`` (the socket of an :mod:`autograder.zygote`), that
+    With ``zygote`` (the socket of an :mod:`autograder.confinement.zygote`), that
     process forks the kernel, already loaded, into the sandbox.
     """
     spec = Path(root) / "jupyter_data" / "kernels" / KERNEL_NAME

@@ -360,7 +360,6 @@ def test_lstm_step_leaves_its_inputs_alone_and_checks_shapes():
 
 def test_the_reference_passes_every_exercise_3_check():
     from autograder.checks import (
-        ACTIVATION_TASKS,
         check_activation_choices,
         check_arrays,
         check_extremes,
@@ -368,6 +367,7 @@ def test_the_reference_passes_every_exercise_3_check():
         check_shapes,
         check_values,
     )
+    from autograder.checks.activations import ACTIVATION_TASKS
 
     sample = [-3.0, -1.5, 0.75, 1.5, 2.0, 4.0]
     for name in ["tanh_from_sigmoid", "relu", "relu_derivative", "gelu", "silu"]:
@@ -438,10 +438,10 @@ def test_lstm_step_must_return_a_pair_and_keep_float32():
 
 def test_activation_choices_feedback():
     from autograder.checks import (
-        ACTIVATION_TASKS,
         CheckFailure,
         check_activation_choices,
     )
+    from autograder.checks.activations import ACTIVATION_TASKS
 
     right = {task: sorted(ok)[0] for task, (ok, _) in ACTIVATION_TASKS.items()}
     check_activation_choices(lambda: {**right, "lstm_gate": " Sigmoid"}, ["lstm_gate"])

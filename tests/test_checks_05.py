@@ -9,12 +9,12 @@ import pytest
 
 from autograder import reference
 from autograder.checks import (
-    HINTS,
     CheckFailure,
     check_metric,
     check_metric_raises,
     check_metric_speed,
 )
+from autograder.checks.machinery import HINTS
 
 CASES = {
     "confusion_counts": [{"y_true": [0, 1, 1, 0], "y_pred": [1, 1, 0, 0]}],

@@ -77,4 +77,4 @@ def test_feedback_names_the_input_and_gives_a_hint(graded):
     assert "mlp_gradients(X (8, 3) float64" in page
     assert "emitted a warning" in page
     assert "Hint:" in page
-    assert "checks.py" not in page
+    assert "autograder/checks" not in page

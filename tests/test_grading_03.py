@@ -71,4 +71,4 @@ def test_feedback_names_the_mistake(graded):
     assert "multi_label_tagging" in page and "one sigmoid per" in page
     page = feedback(graded, "relu1")
     assert "relu_derivative(0.0) returned the wrong value" in page
-    assert "checks.py" not in page
+    assert "autograder/checks" not in page

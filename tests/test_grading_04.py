@@ -84,4 +84,4 @@ def test_feedback_names_the_mistake(graded, learner, phrases):
     page = (folder / f"{NOTEBOOK}.html").read_text(encoding="utf-8")
     for phrase in phrases:
         assert phrase in page, f"{learner}: {phrase!r} not in the feedback"
-    assert "checks.py" not in page
+    assert "autograder/checks" not in page

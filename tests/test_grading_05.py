@@ -88,7 +88,7 @@ def test_feedback_says_why_sklearn_failed(graded):
     page = feedback_page(graded, "sklearn")
     assert "called sklearn.metrics" in page
     assert "unavailable while the checks run" in page
-    assert "checks.py" not in page
+    assert "autograder/checks" not in page
 
 
 def test_feedback_says_the_quadratic_auc_was_stopped(graded):

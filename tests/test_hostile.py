@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from gradebatch import grade_batch
 
-from autograder import course, sandbox
+from autograder import course
+from autograder.confinement import sandbox
 
 pytestmark = [
     pytest.mark.slow,

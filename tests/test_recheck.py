@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder import course
-from autograder.recheck import (
+from autograder.confinement.recheck import (
     NotRecheckable,
     decode,
     encode,

@@ -6,8 +6,8 @@ import sys
 import pytest
 from sandboxlib import passable
 
-from autograder import sandbox
-from autograder.sandbox import STAGING, mount_plan, refusal, runtime_folder
+from autograder.confinement import sandbox
+from autograder.confinement.sandbox import STAGING, mount_plan, refusal, runtime_folder
 
 ISOLATED = not sandbox.missing_isolation()
 
@@ -168,7 +168,7 @@ def test_a_signal_number_split_across_reads_is_forwarded_whole():
     # 15 (SIGTERM) in two pieces must not arrive as 1 (SIGHUP) and 5.
     code = """
 import os, signal, socket, sys, threading, time
-from autograder import sandbox
+from autograder.confinement import sandbox
 ours, theirs = socket.socketpair()
 child = os.fork()
 if child == 0:

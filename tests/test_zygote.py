@@ -13,8 +13,9 @@ import nbformat
 import pytest
 from sandboxlib import passable
 
-from autograder import course, sandbox
-from autograder.zygote import Zygote
+from autograder import course
+from autograder.confinement import sandbox
+from autograder.confinement.zygote import Zygote
 
 ISOLATED = not sandbox.missing_isolation()
 pytestmark = pytest.mark.skipif(not ISOLATED, reason="no namespaces on this machine")
@@ -91,7 +92,12 @@ def test_a_forked_worker_is_preloaded_fresh_and_sandboxed(tmp_path, zygote):
     work = passable(tmp_path)
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(REPORT)])
     nbformat.write(notebook, work / "report.ipynb")
-    command = [sys.executable, "-m", "autograder.recheck", str(work / "report.ipynb")]
+    command = [
+        sys.executable,
+        "-m",
+        "autograder.confinement.recheck",
+        str(work / "report.ipynb"),
+    ]
     command += ["", "30", str(zygote.socket)]
     # The worker answers once its notebook has run, then waits for calls
     # until its input closes.
@@ -182,7 +188,7 @@ def test_a_forked_kernel_reads_the_settings_of_its_own_environment():
     # zygote; a kernel started afresh would read the kernel's value.
     code = """
 import os, sys
-from autograder import zygote
+from autograder.confinement import zygote
 from ipykernel.kernelapp import IPKernelApp
 os.environ.update(JPY_PARENT_PID="4242", USER="grader")
 zygote._as_if_started("ipykernel_launcher", ["-f", "kernel.json"])

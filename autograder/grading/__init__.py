@@ -14,7 +14,8 @@ One module per step:
 import tempfile
 from pathlib import Path
 
-from autograder import course, sandbox
+from autograder import course
+from autograder.confinement import sandbox
 from autograder.grading import collect, report, schedule, template
 from autograder.grading.one_learner import Isolation, Result, grade_one
 from autograder.grading.store import Store

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import limits
+from autograder.confinement import limits
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ The grading itself is nbgrader's: its ``autograde`` (which restores locked
 and test cells from the source, runs the notebook and records the scores)
 and ``generate_feedback``, run in-process through nbgrader's API in a
 course folder that holds this learner alone, with the kernel started in
-:mod:`autograder.sandbox`. A learner's notebook can therefore fail, hang,
+:mod:`autograder.confinement.sandbox`. A learner's notebook can therefore fail, hang,
 crash its kernel or misbehave without affecting anyone else's grade; the
 worst it can do is lose its own points.
 
@@ -22,7 +22,7 @@ sandbox, with a folder of its own, running the learner's notebook while
 nbgrader grades), autograde, read the grades, generate the feedback, apply
 the re-check, read the feedback and the graded notebook. The kernel and the
 worker are forked, already loaded, by the grading process's
-:mod:`~autograder.zygote`, started with its first learner.
+:mod:`~autograder.confinement.zygote`, started with its first learner.
 """
 
 import fcntl
@@ -39,7 +39,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, limits, recheck, sandbox, sanitise
+from autograder import course
+from autograder.confinement import limits, recheck, sandbox, sanitise
+from autograder.confinement.zygote import Zygote
 from autograder.nbgrader_run import (
     NbgraderFailed,
     api,
@@ -49,7 +51,6 @@ from autograder.nbgrader_run import (
     open_gradebook,
     run_step,
 )
-from autograder.zygote import Zygote
 
 GRADED = "graded"
 
@@ -224,7 +225,7 @@ def _record_rechecked(result):
 
 
 def sandbox_args(isolation, slot, writable, read_only=()):
-    """The options of :mod:`autograder.sandbox` for a kernel graded in ``slot``.
+    """The sandbox options for a kernel graded in ``slot``.
 
     Learner code may write in the ``writable`` folders only (its notebook's
     folder, its home and its sockets' folder), read the course, the Python
@@ -443,7 +444,7 @@ _zygotes = {}
 
 
 def _zygote(slot):
-    """The slot's :class:`~autograder.zygote.Zygote`, started once per process.
+    """The slot's :class:`~autograder.confinement.zygote.Zygote`, started once.
 
     It lies in the slot's folder, which every sandbox hides.
     """

@@ -32,14 +32,14 @@ All of it is done with system calls, in this process (:func:`enter`): the
 process that sets the sandbox up stays outside it, waits for the sandboxed
 one and exits as it did. That sandboxed process then either runs the
 command, or, when the grader gives ``--zygote SOCKET``, a process of
-:mod:`autograder.zygote` that has imported the kernel once does all this
+:mod:`autograder.confinement.zygote` that has imported the kernel once does all this
 and runs the kernel in the sandboxed process without starting Python again.
 This module then only forwards the request, its standard streams and its
 signals to that process, and exits as the kernel did.
 
 Usage (:func:`launcher` gives the command)::
 
-    python -m autograder.sandbox [--zygote SOCKET] [--read-only DIR]...
+    python -m autograder.confinement.sandbox [--zygote SOCKET] [--read-only DIR]...
         [--hide DIR]... [--writable DIR]... [--memory-mb N]
         [--cpu-seconds N] [--processes N] [--uid N] [--no-namespace]
         -- COMMAND...
@@ -73,7 +73,7 @@ def launcher(zygote=None):
     Python starts in isolated mode without ``site`` (no site-packages, no
     environment variables read): this module needs only the standard
     library, and a grader starts it twice a learner. With ``zygote``, the
-    socket of a running :mod:`autograder.zygote`, the sandboxed command is
+    socket of a running :mod:`autograder.confinement.zygote`, the sandboxed command is
     started by that process.
     """
     command = [sys.executable, "-I", "-S", os.path.abspath(__file__)]
@@ -385,7 +385,7 @@ def kept_environment(environment):
 def parser():
     import argparse
 
-    result = argparse.ArgumentParser(prog="python -m autograder.sandbox")
+    result = argparse.ArgumentParser(prog="python -m autograder.confinement.sandbox")
     result.add_argument("--read-only", action="append", default=[])
     result.add_argument("--hide", action="append", default=[])
     result.add_argument("--writable", action="append", default=[])

@@ -6,13 +6,13 @@ from nothing: about half a CPU second a learner, more than nbgrader's own
 work. A zygote is a process that has imported them once, has read nothing
 else (no gradebook, no source notebook: it is started fresh, not forked
 from the grader), and forks a child per request. Each child sets up the
-sandbox exactly as :mod:`autograder.sandbox` does for any command
-(:func:`autograder.sandbox.enter`), then runs the kernel or the worker in
+sandbox exactly as :mod:`autograder.confinement.sandbox` does for any command
+(:func:`autograder.confinement.sandbox.enter`), then runs the kernel or the worker in
 the sandboxed process itself. Whatever learner code does there changes
 that process only: the zygote's memory is copied, not shared.
 
 The grader talks to the zygote through the sandbox's command line: the
-kernel spec starts ``python -m autograder.sandbox --zygote SOCKET ...``,
+kernel spec starts ``python -m autograder.confinement.sandbox --zygote SOCKET ...``,
 which hands its arguments, environment, folder and standard streams over
 the zygote's Unix socket and exits as the kernel did, forwarding signals
 meanwhile. The socket lies in the grading slot's folder, which every
@@ -23,7 +23,7 @@ by closing the zygote's standard input; its children die with it.
 
 Usage (:class:`Zygote` starts it)::
 
-    python -m autograder.zygote SOCKET
+    python -m autograder.confinement.zygote SOCKET
 """
 
 import importlib
@@ -37,7 +37,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from autograder import sandbox
+from autograder.confinement import sandbox
 
 # Imported once here, rather than by every kernel and re-check worker. None
 # starts a thread: the zygote must have one thread when it forks. (Not the
@@ -51,7 +51,7 @@ PRELOAD = (
 )
 # Modules whose ``python -m`` the sandboxed process runs in-process; any
 # other command is executed as usual.
-RUN_HERE = ("ipykernel_launcher", "autograder.recheck")
+RUN_HERE = ("ipykernel_launcher", "autograder.confinement.recheck")
 # Trait defaults that ipykernel and jupyter_client read from the environment
 # when their classes are defined: in the zygote, that was the zygote's. The
 # kernel gets the values of its own environment as configuration instead.
@@ -90,7 +90,7 @@ class Zygote:
         # folder would put its user site-packages on the zygote's path.
         env |= dict.fromkeys(sandbox.ONE_THREAD, "1") | {"HOME": str(folder)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.zygote", str(self.socket)],
+            [sys.executable, "-m", "autograder.confinement.zygote", str(self.socket)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=folder, env=env,
             start_new_session=True,  # a Ctrl-C on the grader's terminal is the grader's
         )  # fmt: skip

@@ -20,7 +20,7 @@ it stands, and :meth:`Recheck.apply` says so.
 
 Usage of the worker (started by :class:`Recheck`, inside the sandbox)::
 
-    python -m autograder.recheck NOTEBOOK NAMES TIMEOUT
+    python -m autograder.confinement.recheck NOTEBOOK NAMES TIMEOUT
 """
 
 import ast
@@ -251,7 +251,13 @@ class Recheck:
     def __init__(self, source, submitted, sandbox_argv, *, cwd, env, timeout):
         import nbformat  # here: the worker must start fast, and never needs it
 
-        command = [*sandbox_argv, "--", sys.executable, "-m", "autograder.recheck"]
+        command = [
+            *sandbox_argv,
+            "--",
+            sys.executable,
+            "-m",
+            "autograder.confinement.recheck",
+        ]
         self.runs = []
         try:
             for notebook in sorted(Path(source).glob("*.ipynb")):

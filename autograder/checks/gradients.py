@@ -1,0 +1,361 @@
+"""Checks of exercise 2 (vanishing gradients).
+
+The learner's backpropagation is called with small random networks built
+here from plain specifications (sizes and seeds), so a test cell reads as
+the list of cases it tries. The reference is autograder.reference.gradients.
+"""
+
+import numpy as np
+
+from autograder import reference
+from autograder.checks.machinery import HINTS, CheckFailure, _call, _message, _reference
+
+HINTS.update(
+    {
+        ("layer_forward", "values"): (
+            "A = sigma(X @ W + b): one row per example, b added to every row."
+        ),
+        ("layer_forward", "stability"): (
+            "np.exp(-z) overflows once z is below about -709 (float64) or -88 "
+            "(float32). Compute sigma with exp(-|z|) and np.where, as in "
+            "exercise 1."
+        ),
+        ("layer_backward", "values"): (
+            "With Z = X @ W + b and A = sigma(Z): dZ = dA * A * (1 - A) (the "
+            "sigma' factor), dX = dZ @ W.T, dW = X.T @ dZ, db = dZ.sum(axis=0)."
+        ),
+        ("layer_backward", "stability"): (
+            "Recompute A = sigma(Z) with a sigmoid that cannot overflow "
+            "(exp(-|z|) and np.where), then sigma'(Z) = A * (1 - A)."
+        ),
+        ("layer_backward", "mutation"): (
+            "dA *= ... or dA[...] = ... writes into the caller's array. Make a "
+            "new array instead: dZ = dA * (A * (1 - A))."
+        ),
+        ("mlp_gradients", "values"): (
+            "Run the forward pass keeping every layer's input. The loss is the "
+            "MEAN cross-entropy, so the last layer's dZ is (sigma(z) - y) / n. "
+            "Then go back layer by layer with layer_backward, passing each "
+            "layer's dX on as the dA of the layer below."
+        ),
+        ("mlp_gradients", "stability"): (
+            "Work from the score z: the derivative of softplus(z) - y*z is "
+            "sigma(z) - y. Going through the probability p = sigma(z) divides "
+            "by p or 1 - p, which are exactly 0 once the output saturates."
+        ),
+        ("numerical_gradient", "values"): (
+            "Central differences: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) "
+            "for every entry i, with the eps passed in. One-sided differences "
+            "(f(x + eps e_i) - f(x)) / eps are much less accurate."
+        ),
+        ("numerical_gradient", "mutation"): (
+            "xp = x does not copy. Perturb a copy, e.g. "
+            "point = x.astype(np.float64), and change one entry of it at a time."
+        ),
+        ("gradient_ratio", "values"): (
+            "np.linalg.norm(dW) of the FIRST layer's dW divided by that of the "
+            "LAST layer's dW; grads[0][0] and grads[-1][0]."
+        ),
+    }
+)
+
+
+GRADIENT_TYPES_HINT = (
+    "Keep float32 input in float32: NumPy does, as long as you do not convert "
+    "with np.float64, dtype=float or np.asarray(..., float). Return arrays "
+    "shaped like the reference: dX like X, dW like W, db like b."
+)
+
+
+GRADIENT_ASPECTS = ("values", "types", "stability", "mutation")
+
+
+# f(x) for numerical_gradient's checks. Each is a sum over the entries, so
+# the exact gradient is known entry by entry.
+NUMERICAL_TEST_FUNCTIONS = {
+    "cubes": ("f(x) = sum(x**3)", lambda v: float(np.sum(v**3))),
+    "sines": ("f(x) = sum(sin(3 x))", lambda v: float(np.sum(np.sin(3 * v)))),
+    "softplus": (
+        "f(x) = sum(log(1 + exp(2 x)))",
+        lambda v: float(np.sum(np.logaddexp(0, 2 * v))),
+    ),
+}
+
+
+def check_gradients(func, name, aspect, cases, *, hint=None):
+    """Check one of exercise 2's functions on small random networks.
+
+    Parameters
+    ----------
+    func : callable
+        The learner's function.
+    name : str
+        One of ``'layer_forward'``, ``'layer_backward'``, ``'mlp_gradients'``,
+        ``'numerical_gradient'``, ``'gradient_ratio'``.
+    aspect : {'values', 'types', 'stability', 'mutation'}
+        What to check:
+
+        - ``'values'``: float64 arguments; every returned array within a
+          relative 1e-7 of the reference (measured against the array's
+          largest entry), 1e-6 for ``numerical_gradient``;
+        - ``'types'``: float64 and float32 arguments; the result has the
+          reference's structure, shapes and dtypes (values are not checked);
+        - ``'stability'``: weights and inputs so large that every sigmoid
+          saturates, in float64 and float32; no warning, finite results within
+          1e-6 (float64) or 1e-3 (float32) of the reference, measured against
+          the largest gradient entry of the whole result;
+        - ``'mutation'``: the arguments are unchanged after the call.
+    cases : list of tuple
+        Plain specifications of the arguments. ``layer_forward`` and
+        ``layer_backward``: ``(n, d_in, d_out, seed)``. ``mlp_gradients`` and
+        ``gradient_ratio``: ``(n, widths, seed)``, ``widths`` ending in 1.
+        ``numerical_gradient``: ``(function, shape, seed, eps)``, ``function``
+        a key of :data:`NUMERICAL_TEST_FUNCTIONS` and ``eps`` None for the
+        default.
+    hint : str, optional
+        Replaces the default hint.
+
+    Raises
+    ------
+    CheckFailure
+        At the first case that fails.
+
+    Examples
+    --------
+    >>> from autograder.checks import check_gradients
+    >>> from autograder.reference import layer_forward
+    >>> check_gradients(layer_forward, "layer_forward", "values", [(4, 3, 2, 0)])
+    >>> def no_bias(X, W, b):
+    ...     return 1 / (1 + np.exp(-(X @ W)))
+    >>> check_gradients(no_bias, "layer_forward", "values", [(2, 1, 1, 0)])
+    Traceback (most recent call last):
+    ...
+    autograder.checks.CheckFailure: layer_forward(X, W, b) returned the wrong value.
+      input:    X (2, 1) float64, W (1, 1) float64, b (1,) float64 (case (2, 1, 1, 0))
+    ...
+    Hint: A = sigma(X @ W + b): one row per example, b added to every row.
+    """
+    if aspect not in GRADIENT_ASPECTS:
+        raise ValueError(f"aspect must be one of {GRADIENT_ASPECTS}, got {aspect!r}.")
+    if hint is None:
+        hint = GRADIENT_TYPES_HINT if aspect == "types" else HINTS[(name, aspect)]
+    expected_func = _reference(name)
+    dtypes = [np.float64] if aspect in ("values", "mutation") else DTYPES_BOTH
+    for spec in cases:
+        for dtype in dtypes:
+            args = _gradient_arguments(name, spec, dtype, aspect == "stability")
+            before = _copied(list(args))
+            expected = expected_func(*_copied(list(args)))
+            got = _call(
+                lambda a: func(*a),
+                name,
+                args,
+                hint,
+                forbid_warnings=aspect == "stability",
+            )
+            if aspect == "mutation":
+                _require_unchanged(name, args, before, hint)
+            else:
+                _compare_gradients(name, args, expected, got, aspect, dtype, hint)
+
+
+DTYPES_BOTH = (np.float64, np.float32)
+
+
+class _GradientArguments(tuple):
+    """A learner function's arguments, shown in messages by a description."""
+
+    def __new__(cls, values, description, labels):
+        self = super().__new__(cls, values)
+        self.description = description
+        self.labels = labels
+        return self
+
+    def __repr__(self):
+        return self.description
+
+
+def _gradient_arguments(name, spec, dtype, saturate):
+    """Build the arguments for ``name`` from a plain case specification."""
+    if name == "numerical_gradient":
+        key, shape, seed, eps = spec
+        text, f = NUMERICAL_TEST_FUNCTIONS[key]
+        x = np.random.default_rng(seed).uniform(-1.5, 1.5, size=shape).astype(dtype)
+        values = (f, x) if eps is None else (f, x, eps)
+        shown = f"f: {text}, x {_dims(x)}" + ("" if eps is None else f", eps={eps}")
+        return _GradientArguments(values, f"{shown} (case {spec})", ["f", "x", "eps"])
+    if name in ("layer_forward", "layer_backward"):
+        n, d_in, d_out, seed = spec
+        widths = (d_in, d_out)
+    else:
+        n, widths, seed = spec
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, widths[0]))
+    if saturate:
+        # Rows from tiny to huge: some units stay in the linear range, the
+        # rest saturate far past where exp(-z) overflows.
+        # Each row also negated, so that scores of both signs occur.
+        X *= np.logspace(-2, 3, n)[:, None]
+        X = np.concatenate([X, -X])
+    scale = 1000.0 if saturate and name == "mlp_gradients" else 1.0
+    weights = [
+        rng.normal(scale=scale / np.sqrt(d_in), size=(d_in, d_out))
+        for d_in, d_out in zip(widths[:-1], widths[1:], strict=True)
+    ]
+    biases = [rng.normal(scale=0.5, size=d_out) for d_out in widths[1:]]
+    X, weights, biases = _cast(X, dtype), _cast(weights, dtype), _cast(biases, dtype)
+    if name == "layer_forward":
+        values, labels = (X, weights[0], biases[0]), ["X", "W", "b"]
+    elif name == "layer_backward":
+        dA = _cast(rng.normal(size=(len(X), widths[1])), dtype)
+        values, labels = (dA, X, weights[0], biases[0]), ["dA", "X", "W", "b"]
+    else:
+        y = _cast(rng.integers(0, 2, size=len(X)).astype(np.float64), dtype)
+        if name == "mlp_gradients":
+            values, labels = (X, y, weights, biases), ["X", "y", "weights", "biases"]
+        else:
+            grads = reference.mlp_gradients(X, y, weights, biases)
+            values, labels = (grads,), ["grads"]
+    shown = ", ".join(
+        f"{label} {_dims(value)}" for label, value in zip(labels, values, strict=True)
+    )
+    return _GradientArguments(values, f"{shown} (case {spec})", labels)
+
+
+def _copied(value):
+    """A copy of ``value``'s arrays, inside the same lists and tuples."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copied(v) for v in value)
+    return value  # f, eps
+
+
+def _arrays_in(value):
+    """Every array in ``value``, looking inside lists and tuples."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _arrays_in(v)
+
+
+def _cast(value, dtype):
+    if isinstance(value, list):
+        return [v.astype(dtype) for v in value]
+    return value.astype(dtype)
+
+
+def _dims(value):
+    """'(3, 2) float64' for an array, 'list of 3 arrays' for a list."""
+    if isinstance(value, np.ndarray):
+        return f"{value.shape} {value.dtype}"
+    if isinstance(value, list):
+        return f"(list of {len(value)})"
+    return repr(value)
+
+
+def _flatten(name, value):
+    """Label and value of each array in a result of ``name``'s shape."""
+    if name == "layer_backward":
+        return [("dX", value[0]), ("dW", value[1]), ("db", value[2])]
+    if name == "mlp_gradients":
+        out = []
+        for layer, (dW, db) in enumerate(value, start=1):
+            out += [(f"dW of layer {layer}", dW), (f"db of layer {layer}", db)]
+        return out
+    return [("the result", value)]
+
+
+def _structure_error(name, expected, got):
+    """Why ``got`` cannot be read like ``expected``, or None if it can."""
+    if name == "layer_backward":
+        if not isinstance(got, (tuple, list)) or len(got) != 3:
+            return "expected a tuple (dX, dW, db)"
+    if name == "mlp_gradients":
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"expected a list of {len(expected)} (dW, db) pairs, one per layer"
+        if any(not isinstance(p, (tuple, list)) or len(p) != 2 for p in got):
+            return "expected every entry of the list to be a pair (dW, db)"
+    if name == "gradient_ratio" and np.ndim(got) != 0:
+        return "expected a single number"
+    return None
+
+
+def _compare_gradients(name, args, expected, got, aspect, dtype, hint):
+    headline = f"{name}({', '.join(args.labels[: len(args)])})"
+    problem = _structure_error(name, expected, got)
+    if problem:
+        raise CheckFailure(
+            _message(
+                f"{headline} returned {type(got).__name__}: {problem}.",
+                [("input", args), ("got", _short_repr(got))],
+                hint,
+            )
+        )
+    pairs = list(zip(_flatten(name, expected), _flatten(name, got), strict=True))
+    if aspect == "stability":
+        rtol = 1e-6 if dtype == np.float64 else 1e-3
+        largest = max(np.max(np.abs(e), initial=0.0) for (_, e), _ in pairs)
+    else:
+        rtol = 1e-6 if name == "numerical_gradient" else 1e-7
+    for (label, want), (_, have) in pairs:
+        have_array = np.asarray(have)
+        if aspect == "types":
+            for what in ("shape", "dtype"):
+                wanted, came = getattr(want, what, None), getattr(have_array, what)
+                if name == "gradient_ratio":
+                    break  # a Python float or a NumPy scalar are both fine
+                if wanted != came:
+                    raise CheckFailure(
+                        _message(
+                            f"{headline} returned the wrong {what} for {label}.",
+                            [
+                                ("input", args),
+                                ("expected", f"{what} {wanted}"),
+                                ("got", f"{what} {came}"),
+                            ],
+                            hint,
+                        )
+                    )
+            continue
+        scale = largest if aspect == "stability" else np.max(np.abs(want), initial=0)
+        try:
+            have_values = have_array.astype(np.float64)
+            fits = have_values.shape == np.shape(want) and bool(
+                np.all(np.abs(have_values - want) <= rtol * scale)
+            )
+        except (TypeError, ValueError):
+            fits = False
+        if not fits:
+            what = "" if label == "the result" else f" for {label}"
+            raise CheckFailure(
+                _message(
+                    f"{headline} returned the wrong value{what}.",
+                    [
+                        ("input", args),
+                        ("expected", want),
+                        ("got", have),
+                        ("", f"(tolerance: {rtol:g} of the largest entry)"),
+                    ],
+                    hint,
+                )
+            )
+
+
+def _require_unchanged(name, args, before, hint):
+    for label, now, then in zip(args.labels, args, before, strict=False):
+        for a, b in zip(_arrays_in(now), _arrays_in(then), strict=True):
+            if not np.array_equal(a, b):
+                raise CheckFailure(
+                    _message(
+                        f"{name} changed its argument {label}.",
+                        [("input", args), ("before", b), ("after", a)],
+                        hint,
+                    )
+                )
+
+
+def _short_repr(value, limit=200):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
