@@ -354,3 +354,44 @@ def test_no_gradebook_yet_is_said_plainly(tmp_path):
     code, _, err = run("status", "--course-dir", str(tmp_path))
     assert code == 2 and "No gradebook at" in err
     assert not (tmp_path / "gradebook.db").exists()
+
+
+def test_a_gradebook_only_nbgrader_wrote_is_read_not_changed(tmp_path):
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)
+            gb.add_assignment("hw1")
+            gb.add_notebook("hw1", "hw1")
+            gb.add_grade_cell("t", "hw1", "hw1", max_score=2, cell_type="code")
+            gb.add_student("ada")
+            gb.add_submission("hw1", "ada")
+        grade = gb.find_grade("t", "hw1", "hw1", "ada")
+        grade.auto_score, grade.needs_manual_grade = 2, False  # as autograde sets
+        gb.db.commit()
+    before = (tmp_path / "gradebook.db").read_bytes()
+    code, out, err = run("status", "hw1", "--course-dir", str(tmp_path))
+    assert code == 0, err
+    assert ["graded", "1"] in [line.split() for line in out.splitlines()]
+    roster = tmp_path / "roster.csv"
+    write_roster(roster, [["student_id", "lms_id"], ["ada", "7"]])
+    code, _, err = run(
+        "export", "hw1", "--to", "moodle", "--roster", str(roster),
+        "--output", str(tmp_path / "m.csv"), "--course-dir", str(tmp_path),
+    )  # fmt: skip
+    assert code == 0, err
+    assert read_csv(tmp_path / "m.csv") == [["Username", "hw1"], ["7", "2"]]
+    assert (tmp_path / "gradebook.db").read_bytes() == before
+
+
+def test_a_linked_timestamp_is_refused_unread(course):
+    run("due", "hw1", "2026-03-02 17:00", "--course-dir", str(course))
+    stamp = course / "submitted" / "bob" / "hw1" / "timestamp.txt"
+    secret = course / "secret.txt"
+    secret.write_text("the instructor's password")
+    stamp.symlink_to(secret)
+    code, _, err = run(
+        "late", "hw1", "--submissions", str(course / "submitted"),
+        "--course-dir", str(course),
+    )  # fmt: skip
+    assert code == 2 and "a link" in err
+    assert "password" not in err

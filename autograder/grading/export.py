@@ -25,11 +25,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-
 from autograder.grading import csvsafe
 from autograder.grading import gradebook as course_gradebook
-from autograder.grading.store import RESULTS
 
 FORMATS = ("canvas", "moodle", "csv")
 ROSTER_OPTIONAL = ("name", "sis_user_id", "sis_login_id", "section")
@@ -122,14 +119,12 @@ def read_roster(path, lms):
 def grades(gradebook, assignment, allow_pending=False):
     """``{student: Grade}`` for everyone with a submission or a failed one."""
     record = course_gradebook.assignment(gradebook, assignment)
-    RESULTS.metadata.create_all(gradebook.engine)
-    found = {}
-    for row in gradebook.db.execute(
-        select(RESULTS.c.student, RESULTS.c.status).where(
-            RESULTS.c.assignment == assignment
-        )
-    ):
-        found[row.student] = Grade(row.status, max_score=record.max_score)
+    found = {
+        student: Grade(row.status, max_score=record.max_score)
+        for student, row in course_gradebook.grading_results(
+            gradebook, assignment
+        ).items()
+    }
     for submission in record.submissions:
         penalty = submission.late_submission_penalty or 0.0
         pending = bool(submission.needs_manual_grade)

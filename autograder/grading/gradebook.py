@@ -10,7 +10,7 @@ from pathlib import Path
 from autograder import course
 from autograder.nbgrader_run import open_gradebook
 
-__all__ = ["locate", "assignment", "open_gradebook"]
+__all__ = ["locate", "assignment", "grading_results", "open_gradebook"]
 
 
 def locate(course_dir=None, db_url=None, *, must_exist=True):
@@ -55,3 +55,20 @@ def assignment(gradebook, name):
             f"No assignment named {name!r} in the gradebook. Assignments there: "
             f"{known}."
         ) from None
+
+
+def grading_results(gradebook, name):
+    """``{student: row}`` of what ``grade`` recorded for assignment ``name``.
+
+    Rows of the grade command's own table (status, message, feedback
+    folder); none in a gradebook that only nbgrader wrote, which is read,
+    not changed.
+    """
+    from sqlalchemy import inspect, select
+
+    from autograder.grading.store import RESULTS
+
+    if not inspect(gradebook.engine).has_table(RESULTS.name):
+        return {}
+    rows = gradebook.db.execute(select(RESULTS).where(RESULTS.c.assignment == name))
+    return {row.student: row for row in rows}

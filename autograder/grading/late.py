@@ -206,9 +206,13 @@ def read_timestamp(folder):
         If the file is there but is not a time: the message names the file.
     """
     path = Path(folder) / TIMESTAMP
+    if path.is_symlink():
+        # It could point at a file of the instructor's, shown in the error.
+        raise ValueError(f"{path}: a link, not nbgrader's file. Replace it.")
     if not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8", errors="replace").strip()
+    with open(path, "rb") as handle:
+        text = handle.read(200).decode("utf-8", errors="replace").strip()
     try:
         return parse_when(text, "submission time")
     except ValueError as exc:
@@ -271,7 +275,10 @@ def set_due(assignment, when, policy, *, course_dir=None, db_url=None):
 
 def policy_of(gradebook, assignment):
     """The Policy set for ``assignment`` (no penalty if none was set)."""
-    POLICIES.metadata.create_all(gradebook.engine)
+    from sqlalchemy import inspect
+
+    if not inspect(gradebook.engine).has_table(POLICIES.name):
+        return Policy()
     row = gradebook.db.execute(
         select(POLICIES.c.policy).where(POLICIES.c.assignment == assignment)
     ).first()
@@ -370,8 +377,6 @@ def run(
         If the assignment is unknown, a timestamp is malformed, or
         (``require_due``) the assignment has no due date.
     """
-    from autograder.grading.store import RESULTS
-
     course_dir, db_url = course_gradebook.locate(course_dir, db_url)
     times = read_timestamps(submissions, assignment) if submissions else {}
     with course_gradebook.open_gradebook(db_url) as gradebook:
@@ -382,14 +387,12 @@ def run(
                 f"first: python -m autograder due {assignment} 'YYYY-MM-DD HH:MM "
                 "UTC' [--penalty POLICY]."
             )
-        RESULTS.metadata.create_all(gradebook.engine)
-        pages = dict(
-            gradebook.db.execute(
-                select(RESULTS.c.student, RESULTS.c.feedback).where(
-                    RESULTS.c.assignment == assignment
-                )
-            ).all()
-        )
+        pages = {
+            student: row.feedback
+            for student, row in course_gradebook.grading_results(
+                gradebook, assignment
+            ).items()
+        }
 
         def folders(student):
             found = [course_dir / "feedback" / student / assignment]

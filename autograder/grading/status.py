@@ -9,12 +9,9 @@ course graded with plain nbgrader works too.
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-
 from autograder.grading import csvsafe
 from autograder.grading import gradebook as course_gradebook
 from autograder.grading.late import policy_of
-from autograder.grading.store import RESULTS
 
 MISSING = "missing"  # grade's status for a learner folder without the assignment
 DONE = ("graded", MISSING)  # not failures
@@ -71,7 +68,6 @@ class Assignment:
 
 def collect(gradebook, course_dir, names=None):
     """An :class:`Assignment` for each of ``names`` (default: every one)."""
-    RESULTS.metadata.create_all(gradebook.engine)
     records = (
         [course_gradebook.assignment(gradebook, name) for name in names]
         if names
@@ -79,12 +75,7 @@ def collect(gradebook, course_dir, names=None):
     )
     found = []
     for record in records:
-        rows = {
-            row.student: row
-            for row in gradebook.db.execute(
-                select(RESULTS).where(RESULTS.c.assignment == record.name)
-            )
-        }
+        rows = course_gradebook.grading_results(gradebook, record.name)
         view = Assignment(
             record.name, record.duedate, policy_of(gradebook, record.name).describe()
         )
