@@ -126,12 +126,17 @@ def test_due_sets_nbgraders_duedate_and_the_policy(course):
         (["late", "hw1", "--submissions", "SUBMITTED"], "has no due date"),
         (["late", "hw9", "--submissions", "SUBMITTED"], "No assignment named 'hw9'"),
         (["status", "hw9"], "No assignment named 'hw9'"),
+        (["late", "hw1", "--submissions", "NOWHERE"], "is not a folder"),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_changes_nothing(course, argv, words):
     db = course / "gradebook.db"
     before = db.read_bytes()
+    if "NOWHERE" in argv:
+        run("due", "hw1", "2026-03-02 17:00", "--course-dir", str(course))
+        before = db.read_bytes()
     argv = [a.replace("SUBMITTED", str(course / "submitted")) for a in argv]
+    argv = [a.replace("NOWHERE", str(course / "nowhere")) for a in argv]
     code, out, err = run(*argv, "--course-dir", str(course))
     assert code == 2
     assert words in err

@@ -231,6 +231,11 @@ def read_timestamps(submissions, assignment):
         is written.
     """
     submissions = Path(submissions)
+    if not submissions.is_dir():
+        raise ValueError(
+            f"--submissions {submissions} is not a folder. It should hold one "
+            "folder per learner, as nbgrader's submitted/ does."
+        )
     times, errors = {}, []
     for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
         try:
