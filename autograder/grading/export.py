@@ -175,7 +175,10 @@ def export(
         result.no_submission[assignment] += [
             s for s in roster if s in found and found[s].state == "missing"
         ]
-    result.not_in_roster = sorted({s for f in table.values() for s in f} - set(roster))
+    handed_in = {
+        s for f in table.values() for s, g in f.items() if g.state != "missing"
+    }
+    result.not_in_roster = sorted(handed_in - set(roster))
 
     def cell(student, assignment):
         grade = table[assignment].get(student)

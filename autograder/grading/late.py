@@ -335,7 +335,7 @@ def apply(gradebook, assignment, times, feedback_folders=()):
     record = course_gradebook.assignment(gradebook, assignment)
     policy = policy_of(gradebook, assignment)
     found = []
-    for submission in record.submissions:
+    for submission in sorted(record.submissions, key=lambda s: s.student.id):
         student = submission.student.id
         if times.get(student) is not None:
             submission.timestamp = times[student]
