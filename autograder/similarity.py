@@ -215,6 +215,7 @@ table.cells { border-collapse: collapse; width: 100%; table-layout: fixed; }
 table.cells td, table.cells th {
   border: 1px solid #999; vertical-align: top; padding: 4px;
 }
+table.cells th:first-child { width: 12em; }
 pre { white-space: pre-wrap; margin: 0; font-size: 0.85em; }
 mark { background: #ffd54f; }
 """
