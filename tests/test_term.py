@@ -10,10 +10,12 @@ instructor would. The whole term, grading included, is tests/test_guide_term.py.
 import csv
 import datetime
 import io
+import shutil
 import warnings
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
+from gradebatch import FIXTURES, run_cli
 from sqlalchemy.exc import SAWarning
 
 from autograder import cli
@@ -400,3 +402,17 @@ def test_a_linked_timestamp_is_refused_unread(course):
     )  # fmt: skip
     assert code == 2 and "a link" in err
     assert "password" not in err
+
+
+def test_grade_refuses_a_malformed_timestamp_before_grading_anyone(tmp_path):
+    folder = tmp_path / "submitted" / "ada" / "01-sigmoid"
+    shutil.copytree(FIXTURES / "01-sigmoid" / "ada" / "01-sigmoid", folder)
+    (folder / "timestamp.txt").write_text("2026-13-45 25:00 UTC")
+    process = run_cli(
+        "grade", "01-sigmoid", "--submissions", str(tmp_path / "submitted"),
+        "--csv", str(tmp_path / "grades.csv"), "--course-dir", str(tmp_path),
+    )  # fmt: skip
+    assert process.returncode == 2
+    assert "ada/01-sigmoid/timestamp.txt" in process.stderr
+    assert not (tmp_path / "gradebook.db").exists()
+    assert not (tmp_path / "grades.csv").exists()
