@@ -1,9 +1,14 @@
-"""Command line: ``python -m autograder {release,grade} ...``."""
+"""Command line: ``python -m autograder COMMAND ...``.
+
+``release`` and ``grade`` are here; the term's commands around grading
+(``due``, ``late``, ``similarity``, ``status``, ``export``) are in
+:mod:`autograder.term`.
+"""
 
 import argparse
 import sys
 
-from autograder import course, grading, release
+from autograder import course, grading, release, term
 
 
 def main(argv=None):
@@ -79,10 +84,14 @@ def main(argv=None):
         help="grade even where learner code cannot be isolated (Linux "
         "namespaces missing): resource limits only. Only for code you trust.",
     )
+    term.add_commands(commands)
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)
 
     try:
-        if args.command == "release":
+        if args.command in term.COMMANDS:
+            print(term.run(args))
+        elif args.command == "release":
             names = course.assignments() if args.all else args.assignments
             if not names:
                 parser.error("name an ASSIGNMENT, or pass --all")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder import course
 from autograder.confinement import sandbox
-from autograder.grading import collect, report, schedule, template
+from autograder.grading import collect, late, report, schedule, template
 from autograder.grading.one_learner import Isolation, Result, grade_one
 from autograder.grading.store import Store
 
@@ -77,6 +77,7 @@ def grade(
     course.source_folder(assignment)  # a clear error before any work
     submissions = Path(submissions).resolve()
     students = collect.students(submissions)
+    late.read_timestamps(submissions, assignment)  # malformed ones stop us here
     csv_path = Path(csv_path).resolve()
     if not csv_path.parent.is_dir():
         raise ValueError(
@@ -138,5 +139,24 @@ def grade(
             finally:
                 progress.close()
         results = store.results(students)
+    _charge_late_work(results, assignment, submissions, course_dir, db_url)
     report.write_csv(results, csv_path, list(release.tests))
     return results
+
+
+def _charge_late_work(results, assignment, submissions, course_dir, db_url):
+    """Record submission times and late penalties; the CSV shows the score after."""
+    found = late.run(
+        assignment, submissions, course_dir=course_dir, db_url=db_url,
+        require_due=False,
+    )  # fmt: skip
+    by_student = {x.student: x for x in found if x.seconds_late > 0}
+    for result in results:
+        lateness = by_student.get(result.student_id)
+        if lateness is not None:
+            result.score = lateness.score
+            note = (
+                f"late {lateness.seconds_late / 3600:.1f} h: penalty "
+                f"{lateness.penalty:g}"
+            )
+            result.message = "; ".join(filter(None, [result.message, note]))

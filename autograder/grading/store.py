@@ -157,6 +157,14 @@ class Store:
             return False
         return True
 
+    def _due(self, name):
+        from nbgrader.api import MissingEntry
+
+        try:
+            return self.gradebook.find_assignment(name).duedate
+        except MissingEntry:
+            return None
+
     def _write(self, files, folder, student):
         if not files:
             return ""
@@ -177,7 +185,9 @@ class Store:
             path.write_bytes(template.files["gradebook.db"])
             with open_gradebook(f"sqlite:///{path}") as source:
                 record = source.find_assignment(name)
-                gradebook.update_or_create_assignment(name, duedate=record.duedate)
+                # A due date set with the `due` command outlives regrading.
+                due = self._due(name) or record.duedate
+                gradebook.update_or_create_assignment(name, duedate=due)
                 for notebook in record.notebooks:
                     _copy_notebook(gradebook, name, notebook)
 
