@@ -13,8 +13,11 @@ scaled down, and a 9-point label is 12 pixels tall. ``tests/test_browser.py``
 fails on rendered figure text smaller than :data:`MIN_TEXT_PX` pixels.
 """
 
+import inspect
 import logging
 import os
+import re
+import textwrap
 
 FIGURE_WIDTH_IN = 6.8
 """Widest figure, in inches: drawn at 96 px per inch, it fits 684 px."""
@@ -119,3 +122,80 @@ def sci(value, digits=2):
         return "0"
     mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
     return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPTS)}"
+
+
+ROLE = re.compile(r":(func|meth|class|mod|data|attr|exc|obj):`~?([^`]+)`")
+
+
+def docstring_markdown(docstring):
+    """A reST docstring as Markdown, to show on a page of the book.
+
+    The course's docstrings are written for Sphinx: inline literals in
+    double backquotes, cross-references as roles (``:func:`name```) and
+    literal blocks after ``::``. Printed as they are, a reader sees that
+    markup; this turns them into Markdown code spans and code blocks, which
+    the page renders.
+
+    Parameters
+    ----------
+    docstring : str
+        The docstring, as ``module.__doc__`` gives it.
+
+    Returns
+    -------
+    str
+        Markdown text (MyST).
+
+    Examples
+    --------
+    >>> print(docstring_markdown('''Run it.
+    ...
+    ...     Uses ``argv`` (:func:`launcher`, :mod:`autograder.zygote`).
+    ...     Usage::
+    ...
+    ...         python -m tool --flag
+    ...
+    ...     Done.'''))
+    Run it.
+    <BLANKLINE>
+    Uses `argv` (`launcher()`, `autograder.zygote`).
+    Usage:
+    <BLANKLINE>
+    ```text
+    python -m tool --flag
+    ```
+    <BLANKLINE>
+    Done.
+    """
+    if not isinstance(docstring, str):
+        raise TypeError(f"docstring must be a str, not {type(docstring).__name__}")
+    text = inspect.cleandoc(docstring)
+    text = ROLE.sub(
+        lambda m: (
+            f"`{m.group(2)}()`" if m.group(1) in ("func", "meth") else f"`{m.group(2)}`"
+        ),
+        text,
+    )
+    text = re.sub(r"``([^`]+)``", r"`\1`", text)
+    out, lines, i = [], text.splitlines(), 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line.rstrip().endswith("::"):
+            out.append(line)
+            continue
+        # "Text::" ends a paragraph; the indented block after it is literal.
+        out.append(line.rstrip()[:-1])
+        block = []
+        while i < len(lines) and (not lines[i].strip() or lines[i].startswith(" ")):
+            block.append(lines[i])
+            i += 1
+        while block and not block[-1].strip():
+            block.pop()
+        out += [
+            "",
+            "```text",
+            *textwrap.dedent("\n".join(block)).strip("\n").splitlines(),
+        ]
+        out += ["```", ""]
+    return "\n".join(out).rstrip() + "\n"
