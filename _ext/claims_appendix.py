@@ -81,7 +81,12 @@ def chapter_number(source):
 
 
 def measuring_cells(text):
-    """Labels of the MyST targets placed immediately before a code cell."""
+    """Labels of the MyST targets placed immediately before a code cell.
+
+    One target per cell: rows whose claims one cell measures share its
+    label. (A second target stacked on the first would not reach the cell:
+    Sphinx renders it as an empty span of its own.)
+    """
     return set(
         re.findall(r"^\(([\w-]+)\)=\n(?:[ \t]*\n)*```\{code-cell\}", text, re.MULTILINE)
     )

@@ -191,6 +191,7 @@ def test_a_claim_in_two_rows_fails(tmp_path):
         ("{ref}`§7.1 <ch7-claim-range>`", "§7.1", "must be one ref"),
         ("<ch7-claim-range>`", "<ch3-claim-range>`", "does not start ch7-"),
         ("<ch7-claim-range>`", "<ch7-claim-text>`", "immediately before a code"),
+        ("(ch7-claim-peak)=\n", "(ch7-claim-peak)=\n(ch7-claim-also)=\n", "no target"),
         ("<ch7-claim-range>`", "<ch7-claim-gone>`", "no target"),
         (" | {ref}`§7.2", " {ref}`§7.2", "without 5 cells"),
         ("| Checked in |", "|", "must start"),
