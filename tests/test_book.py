@@ -77,22 +77,23 @@ class FigureParser(HTMLParser):
             self._figure["caption"] += data
 
 
-@pytest.mark.slow
-def test_execution_statistics_need_no_emoji_font(built_book):
+def built_page(built_book, path):
+    """The HTML of the built book's page at ``path`` (under _build/html)."""
     book_dir, result = built_book
     assert result.returncode == 0, describe(result)
-    page = book_dir / "_build" / "html" / "appendix" / "execution.html"
-    text = page.read_text(encoding="utf-8")
+    return (book_dir / "_build" / "html" / path).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_execution_statistics_need_no_emoji_font(built_book):
+    text = built_page(built_book, "appendix/execution.html")
     assert "✅" not in text and "❌" not in text
     assert "<p>ran</p>" in text, "no notebook's status reads 'ran'"
 
 
 @pytest.mark.slow
 def test_instructors_guide_renders_docstrings(built_book):
-    book_dir, result = built_book
-    assert result.returncode == 0, describe(result)
-    page = book_dir / "_build" / "html" / "guide" / "instructors.html"
-    text = page.read_text(encoding="utf-8")
+    text = built_page(built_book, "guide/instructors.html")
     for markup in ("``", ":func:`", ":mod:`", "::\n"):
         assert markup not in text, f"raw reST {markup!r} on the guide's page"
     assert "<code" in text and "launcher()" in text
