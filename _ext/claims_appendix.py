@@ -1,15 +1,26 @@
 """Sphinx extension: the "Claims checked" appendix, gathered at build time.
 
 Every chapter ends with a ``## Claims checked`` section holding one table,
-``| Seed | Claim | Measured | Verdict |``, whose measurements and verdicts
-are glued from the chapter's code. The appendix page holds the line
-``<!-- claims-table -->``; when Sphinx reads that page, this extension puts
-there one table with every row of every chapter listed in ``_toc.yml``,
-sorted by seed, each glue role pointing at the chapter's own glue data
-(MyST-NB's ``path::key``) and each row linking to the section that checks
-it. A chapter added to the table of contents is picked up without any edit
-here; ``tests/test_claims.py`` checks that the rendered appendix and the
-chapters agree.
+``| Seed | Claim | Measured | Verdict | Checked in |``:
+
+- **Seed**: the three-digit numbers of the seed documents that make the
+  claim, comma-separated (``000, 003``) when several make the same one. A
+  claim has one row, however many documents make it.
+- **Claim**: the seed's words, quoted.
+- **Measured**, **Verdict**: glued from the chapter's code.
+- **Checked in**: a ``{ref}`` role with explicit text, ``{ref}`§3.4
+  <ch3-claim-tanh>```, to a MyST target placed immediately before the code
+  cell that measures the claim. Chapter N's labels start ``chN-claim-``.
+
+The appendix page holds the line ``<!-- claims-table -->``; when Sphinx reads
+that page, this extension puts there one table with every row of every
+chapter listed in ``_toc.yml``, sorted by seed. Its Seed column names the
+documents (:data:`SEEDS`; the book builds without the seed files), glue roles
+point at the chapter's own glue data (MyST-NB's ``path::key``) and "Checked
+in" links to the measuring cell. A malformed table, an unknown seed, a label
+without its target, or a claim in two rows (in one chapter or in two) fails
+the build with a message that names the chapter and the row. A chapter added
+to the table of contents is picked up without any edit here.
 """
 
 import re
@@ -20,9 +31,22 @@ import yaml
 APPENDIX = "appendix/claims"
 MARKER = "<!-- claims-table -->"
 HEADING = "## Claims checked"
-HEADER = "| Seed | Claim | Measured | Verdict |"
+COLUMNS = ["Seed", "Claim", "Measured", "Verdict", "Checked in"]
+HEADER = "| " + " | ".join(COLUMNS) + " |"
 # {glue:text}`key:.3f`, {glue}`key`, {glue:md}`key`, ...
 GLUE = re.compile(r"\{glue(?::(\w+))?\}`([^`]+)`")
+SEED_CELL = re.compile(r"\d{3}(?:, \d{3})*")
+# {ref}`§3.4 <ch3-claim-tanh>`
+CHECKED_IN = re.compile(r"\{ref\}`([^`<>]+?) <(ch(\d+)-claim-[a-z0-9-]+)>`")
+
+SEEDS = {
+    "000": "Glossary: “What is the sigmoid function?”",
+    "001": "Keras API docs: activations.sigmoid",
+    "002": "Tutorial: Keras binary classification",
+    "003": "Glossary: “Activation function”",
+    "004": "LinkedIn post: sigmoid and uncertainty",
+}
+"""Short names of the seed documents the course was commissioned from."""
 
 
 def toc_files(srcdir):
@@ -48,23 +72,46 @@ def toc_chapters(srcdir):
     return [page for page in toc_files(srcdir) if page.startswith("chapters/")]
 
 
+def chapter_number(source):
+    """The number a chapter's file name starts with (``03-...`` is 3)."""
+    match = re.match(r"(\d+)-", Path(source).name)
+    if not match:
+        raise ValueError(f"{Path(source).name}: a chapter's name starts 'NN-'")
+    return int(match.group(1))
+
+
+def measuring_cells(text):
+    """Labels of the MyST targets placed immediately before a code cell.
+
+    One target per cell: rows whose claims one cell measures share its
+    label. (A second target stacked on the first would not reach the cell:
+    Sphinx renders it as an empty span of its own.)
+    """
+    return set(
+        re.findall(r"^\(([\w-]+)\)=\n(?:[ \t]*\n)*```\{code-cell\}", text, re.MULTILINE)
+    )
+
+
 def claims_rows(source):
-    """The rows of a chapter's Claims checked table, as lists of cells.
+    """The rows of a chapter's Claims checked table, as lists of 5 cells.
 
     Raises ValueError when the section or its table is not in the fixed
     form, so that a malformed chapter fails the build instead of silently
     dropping out of the appendix.
     """
+    source = Path(source)
+    name, number = source.name, chapter_number(source)
     text = source.read_text(encoding="utf-8")
     if HEADING + "\n" not in text:
-        raise ValueError(f"{source.name} has no '{HEADING}' section")
+        raise ValueError(f"{name} has no '{HEADING}' section")
     section = text.split(HEADING + "\n", 1)[1]
     prose = re.sub(r"^```.*?^```", "", section, flags=re.MULTILINE | re.DOTALL)
     if re.search(r"^#{1,2} ", prose, re.MULTILINE):
-        raise ValueError(f"{source.name}: '{HEADING}' is not the last section")
-    lines = [line.strip() for line in section.splitlines() if line.startswith("|")]
+        raise ValueError(f"{name}: '{HEADING}' is not the last section")
+    lines = [line.strip() for line in prose.splitlines() if line.startswith("|")]
     if not lines or lines[0] != HEADER:
-        raise ValueError(f"{source.name}: the claims table must start {HEADER!r}")
+        raise ValueError(f"{name}: the claims table must start {HEADER!r}")
+    targets = measuring_cells(text)
     rows = []
     for line in lines[2:]:  # past the header and its --- line
         # A "|" inside a cell is written "\|", as Markdown tables need.
@@ -72,12 +119,44 @@ def claims_rows(source):
             cell.strip()
             for cell in re.split(r"(?<!\\)\|", line.removeprefix("|").removesuffix("|"))
         ]
-        if len(cells) != 4 or not re.fullmatch(r"00\d", cells[0]):
-            raise ValueError(f"{source.name}: malformed claims row {line!r}")
+        if len(cells) != len(COLUMNS):
+            raise ValueError(f"{name}: claims row without 5 cells: {line!r}")
+        seeds, claim, _, _, checked_in = cells
+        if not SEED_CELL.fullmatch(seeds):
+            raise ValueError(
+                f"{name}: seed cell {seeds!r} is not three-digit numbers "
+                f"separated by ', ' (as in '000, 003'), in row {line!r}"
+            )
+        unknown = [seed for seed in seeds.split(", ") if seed not in SEEDS]
+        if unknown:
+            raise ValueError(
+                f"{name}: unknown seed {', '.join(unknown)} (known: "
+                f"{', '.join(SEEDS)}; add a new one to SEEDS in {Path(__file__).name})"
+            )
+        ref = CHECKED_IN.fullmatch(checked_in)
+        if not ref:
+            raise ValueError(
+                f"{name}: 'Checked in' must be one ref with text, like "
+                f"{{ref}}`§{number}.4 <ch{number}-claim-name>`, not {checked_in!r}"
+            )
+        label = ref.group(2)
+        if int(ref.group(3)) != number:
+            raise ValueError(f"{name}: label {label!r} does not start ch{number}-")
+        if label not in targets:
+            raise ValueError(
+                f"{name}: no target '({label})=' immediately before a code cell "
+                f"(for the claim {claim})"
+            )
         rows.append(cells)
     if not rows:
-        raise ValueError(f"{source.name}: the claims table has no rows")
+        raise ValueError(f"{name}: the claims table has no rows")
     return rows
+
+
+def claim_key(claim):
+    """A claim's words with case, quotes, brackets and spacing set aside."""
+    words = re.sub(r"[\"'“”‘’\[\]().,;:]", " ", claim.lower())
+    return " ".join(words.split())
 
 
 def chapter_title(source):
@@ -101,20 +180,32 @@ def from_other_page(cell, page):
     return GLUE.sub(repoint, cell)
 
 
+def seed_names(seeds):
+    """The Seed cell of the appendix: each document's name and number."""
+    return "; ".join(f"{SEEDS[seed]} ({seed})" for seed in seeds.split(", "))
+
+
 def appendix_table(srcdir):
-    rows = []
-    for number, page in enumerate(toc_chapters(srcdir), start=1):
+    """The appendix's table, as MyST Markdown; ValueError on a repeated claim."""
+    rows, seen = [], {}
+    for page in toc_chapters(srcdir):
         source = Path(srcdir) / f"{page}.md"
-        link = f"[{number}. {chapter_title(source)}](/{page}.md#claims-checked)"
-        for seed, claim, measured, verdict in claims_rows(source):
-            cells = [seed, claim, from_other_page(measured, page)]
+        number = chapter_number(source)
+        for seeds, claim, measured, verdict, checked_in in claims_rows(source):
+            where = f"{source.name} ({seeds})"
+            if claim_key(claim) in seen:
+                raise ValueError(
+                    f"the claim {claim} is in two rows, {seen[claim_key(claim)]} "
+                    f"and {where}: give it one row, with every seed that makes it"
+                )
+            seen[claim_key(claim)] = where
+            ref = CHECKED_IN.fullmatch(checked_in)
+            link = f"{{ref}}`Chapter {number}, {ref.group(1)} <{ref.group(2)}>`"
+            cells = [seed_names(seeds), claim, from_other_page(measured, page)]
             cells += [from_other_page(verdict, page), link]
-            rows.append((seed, number, cells))
+            rows.append((seeds, number, cells))
     rows.sort(key=lambda row: (row[0], row[1]))
-    lines = [
-        "| Seed | Claim | Measured | Verdict | Checked in |",
-        "| --- | --- | --- | --- | --- |",
-    ]
+    lines = [HEADER, "| " + " | ".join("---" for _ in COLUMNS) + " |"]
     lines += ["| " + " | ".join(cells) + " |" for _, _, cells in rows]
     return "\n".join(lines) + "\n"
 

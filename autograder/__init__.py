@@ -5,6 +5,8 @@
 - :mod:`autograder.checks`: the checks the exercises' test cells call.
 - :mod:`autograder.grading`, :mod:`autograder.release`: the instructor's
   commands, run as ``python -m autograder``.
+- :mod:`autograder.book`: what the book's chapters share (figure style,
+  quiet TensorFlow import, number formats).
 """
 
 import sys

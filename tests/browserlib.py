@@ -99,3 +99,77 @@ def save_failure(page, name, lines):
         shot = f"(no screenshot: {error})"
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return f"screenshot: {shot}\nconsole log: {log}"
+
+
+# Everything the reader's page must not cut off (``_static/reader.css``):
+# printed output wraps inside its box, display math fits the article column
+# or scrolls inside its own box. Returns one sentence per problem.
+CLIPPED = """() => {
+  const problems = [];
+  const short = (el) =>
+    (el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 60);
+  const article = document.querySelector("article.bd-article") || document.body;
+  const edge = article.getBoundingClientRect().right;
+  for (const pre of document.querySelectorAll("div.cell_output pre, div.output pre")) {
+    const excess = pre.scrollWidth - pre.clientWidth;
+    if (excess > 1) {
+      problems.push(`output runs ${excess}px past its box: ${short(pre)}`);
+    }
+  }
+  for (const math of document.querySelectorAll('mjx-container[display="true"]')) {
+    const excess = math.scrollWidth - math.clientWidth;
+    const scrolls = ["auto", "scroll"].includes(getComputedStyle(math).overflowX);
+    if (excess > 1 && !scrolls) {
+      problems.push(`display math clipped by ${excess}px: ${short(math)}`);
+    }
+    const past = math.getBoundingClientRect().right - edge;
+    if (past > 1) {
+      problems.push(`display math reaches ${Math.round(past)}px past the column`);
+    }
+  }
+  return problems;
+}"""
+
+# The smallest text of every SVG figure, in CSS pixels as drawn. Matplotlib
+# draws text as glyph paths in groups scaled by font size / 100
+# (``scale(0.09 -0.09)`` is 9 pt) in a view box measured in points; the
+# image's drawn width over the view box's width turns points into pixels.
+# Sub- and superscripts of mathematical text (70% of their line) are not
+# counted.
+FIGURE_TEXT = """async () => {
+  const found = [];
+  for (const image of document.images) {
+    const src = image.getAttribute("src") || "";
+    if (!src.endsWith(".svg")) continue;
+    image.loading = "eager";
+    await image.decode().catch(() => null);
+    const svg = await (await fetch(image.src)).text();
+    const box = svg.match(/viewBox="[-\\d.]+ [-\\d.]+ ([\\d.]+)/);
+    const groups = svg.matchAll(/scale\\(([\\d.]+) -\\1\\)/g);
+    const sizes = Array.from(groups, (m) => 100 * m[1]);
+    const width = image.getBoundingClientRect().width;
+    if (!box || !sizes.length || !width) continue;
+    found.push({src, px: (Math.min(...sizes) * width) / parseFloat(box[1])});
+  }
+  return found;
+}"""
+
+# The claims table at phone width: each row a card as wide as the page, and
+# nothing wider than the page.
+CLAIMS_ON_A_PHONE = """() => {
+  const table = document.querySelector("#claims-checked table");
+  if (!table) return ["no table in the section 'Claims checked'"];
+  const problems = [];
+  const width = document.documentElement.clientWidth;
+  if (table.getBoundingClientRect().right > width + 1) {
+    problems.push(`the claims table reaches past the page (${width}px)`);
+  }
+  const cells = Array.from(table.querySelectorAll("tbody td"));
+  const narrow = cells.filter((td) => td.getBoundingClientRect().width < width / 2);
+  if (narrow.length) {
+    problems.push(
+      `${narrow.length} of ${cells.length} cells are under half the page wide`
+    );
+  }
+  return problems;
+}"""

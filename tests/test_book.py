@@ -4,8 +4,10 @@ The book is copied into a temporary directory and built there once per test
 session, with the strict flags of ``make book`` (the ``built_book`` fixture
 of ``conftest.py``, shared with the browser tests). The tests then read the
 HTML: no TensorFlow log lines or tracebacks on the page, and every figure
-with alt text and a caption. A second build of the same tree must take every
-notebook from the execution cache instead of running it again.
+with alt text and a caption; the execution statistics say their status in
+words, not emoji; the instructor's guide shows docstrings rendered, not
+their reST markup. A second build of the same tree must take every notebook
+from the execution cache instead of running it again.
 """
 
 from html.parser import HTMLParser
@@ -73,6 +75,28 @@ class FigureParser(HTMLParser):
     def handle_data(self, data):
         if self._in_caption and self._figure is not None:
             self._figure["caption"] += data
+
+
+def built_page(built_book, path):
+    """The HTML of the built book's page at ``path`` (under _build/html)."""
+    book_dir, result = built_book
+    assert result.returncode == 0, describe(result)
+    return (book_dir / "_build" / "html" / path).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_execution_statistics_need_no_emoji_font(built_book):
+    text = built_page(built_book, "appendix/execution.html")
+    assert "✅" not in text and "❌" not in text
+    assert "<p>ran</p>" in text, "no notebook's status reads 'ran'"
+
+
+@pytest.mark.slow
+def test_instructors_guide_renders_docstrings(built_book):
+    text = built_page(built_book, "guide/instructors.html")
+    for markup in ("``", ":func:`", ":mod:`", "::\n"):
+        assert markup not in text, f"raw reST {markup!r} on the guide's page"
+    assert "<code" in text and "launcher()" in text
 
 
 @pytest.mark.slow

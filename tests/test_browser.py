@@ -7,9 +7,12 @@ no request to any other host; every formula must be typeset by MathJax,
 every image loaded and described by alt text, and axe-core must find no
 accessibility violation of any impact. The search page must find a word of
 every chapter's title on that chapter's page. One chapter is also checked in
-dark mode and in a phone-width window. Every notebook page offers itself for
-download as ``.ipynb`` (executed) and ``.md`` (its source), from the book's
-own server.
+dark mode and in a phone-width window. On every chapter, on a desktop and
+on a phone, no printed output runs past its box and no display formula is
+cut off, and every figure's text is drawn at least
+``autograder.book.MIN_TEXT_PX`` pixels tall; the claims tables read as one
+card per row on a phone. Every notebook page offers itself for download as
+``.ipynb`` (executed) and ``.md`` (its source), from the book's own server.
 """
 
 import functools
@@ -28,8 +31,10 @@ from bookbuild import (
     toc_chapters,
     toc_files,
 )
-from browserlib import Watch, save_failure
+from browserlib import CLAIMS_ON_A_PHONE, CLIPPED, FIGURE_TEXT, Watch, save_failure
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from autograder.book import MIN_TEXT_PX
 
 pytestmark = pytest.mark.slow
 
@@ -256,5 +261,65 @@ def test_notebook_page_downloads_as_ipynb_and_md(browser, book_url, source):
                 problems.append(".ipynb download has no outputs")
         problems += [f"request to another host: {url}" for url in watch.outside]
         check(page, watch, f"downloads-{source.stem}", problems)
+    finally:
+        context.close()
+
+
+SCREENS = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_nothing_is_cut_off(browser, book_url, chapter, screen):
+    phone = screen == "phone"
+    context, page, watch = open_page(
+        browser,
+        book_url,
+        f"chapters/{chapter.stem}.html",
+        viewport=SCREENS[screen],
+        is_mobile=phone,
+        has_touch=phone,
+    )
+    try:
+        problems = page.evaluate(CLIPPED)
+        check(page, watch, f"cut-off-{screen}-{chapter.stem}", problems)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_figure_text_is_legible(browser, book_url, chapter):
+    context, page, watch = open_page(
+        browser, book_url, f"chapters/{chapter.stem}.html", viewport=SCREENS["desktop"]
+    )
+    try:
+        figures = page.evaluate(FIGURE_TEXT)
+        problems = [] if figures else ["no SVG figure with text found"]
+        problems += [
+            f"{figure['src']}: smallest text {figure['px']:.1f}px < {MIN_TEXT_PX}px"
+            for figure in figures
+            if figure["px"] < MIN_TEXT_PX
+        ]
+        check(page, watch, f"figure-text-{chapter.stem}", problems)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["appendix/claims.html", f"chapters/{CHAPTERS[0].stem}.html"]
+)
+def test_claims_table_reads_on_a_phone(browser, book_url, path):
+    context, page, watch = open_page(
+        browser, book_url, path, viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    try:
+        page.locator("#claims-checked").scroll_into_view_if_needed()
+        problems = page.evaluate(CLAIMS_ON_A_PHONE)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - window.innerWidth"
+        )
+        if overflow > 1:
+            problems.append(f"the page is {overflow}px wider than the phone")
+        check(page, watch, f"claims-phone-{path}", problems)
     finally:
         context.close()
