@@ -270,3 +270,26 @@ def test_appendix_and_chapters_agree(built_book):
     assert len(claims) == len(set(claims)), "a claim in two rows of the appendix"
     seeds = [re.findall(r"\((\d{3})\)", row[0]["text"]) for row in rows]
     assert seeds == sorted(seeds), "the appendix is not sorted by seed"
+
+
+FIVE_COLUMNS = "| Seed | Claim | Measured | Verdict | Checked in |"
+CHECKED_IN = re.compile(r"\{ref\}`§[\d.]+ <(?P<label>[\w-]+)>`")
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda path: path.stem)
+def test_each_claim_links_to_the_cell_that_measures_it(source):
+    """'Checked in' is a {ref} to a target placed right before a code cell."""
+    text = source.read_text(encoding="utf-8")
+    section = text.split("## Claims checked\n", 1)[1]
+    lines = [line.strip() for line in section.splitlines() if line.startswith("|")]
+    if lines[0] != FIVE_COLUMNS:
+        pytest.skip(f"{source.name} is not in the five-column form yet")
+    prefix = f"ch{int(source.stem[:2])}-claim-"
+    for line in lines[2:]:
+        match = CHECKED_IN.fullmatch(line.rsplit("|", 2)[1].strip())
+        assert match, f"{source.name}: 'Checked in' of {line!r} is not a {{ref}}"
+        label = match["label"]
+        assert label.startswith(prefix), f"{source.name}: {label} lacks {prefix}"
+        assert f"\n({label})=\n```{{code-cell}}" in text, (
+            f"{source.name}: no target ({label})= right before a code cell"
+        )

@@ -10,6 +10,8 @@ One module per chapter; every public function is also available here, so
 - :mod:`autograder.reference.classification`: chapter 4, binary
   cross-entropy and label formats.
 - :mod:`autograder.reference.metrics`: chapter 5, thresholds and metrics.
+- :mod:`autograder.reference.imbalanced`: chapters 4 and 5, the imbalanced
+  problem and the Keras network they share.
 """
 
 from autograder.reference.activations import *  # noqa: F403
@@ -18,6 +20,8 @@ from autograder.reference.classification import *  # noqa: F403
 from autograder.reference.classification import __all__ as _classification_all
 from autograder.reference.gradients import *  # noqa: F403
 from autograder.reference.gradients import __all__ as _gradients_all
+from autograder.reference.imbalanced import *  # noqa: F403
+from autograder.reference.imbalanced import __all__ as _imbalanced_all
 from autograder.reference.metrics import *  # noqa: F403
 from autograder.reference.metrics import __all__ as _metrics_all
 from autograder.reference.sigmoid import *  # noqa: F403
@@ -29,4 +33,5 @@ __all__ = [
     *_activations_all,
     *_classification_all,
     *_metrics_all,
+    *_imbalanced_all,
 ]
