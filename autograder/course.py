@@ -18,18 +18,30 @@ def assignments():
     )
 
 
-def source_folder(assignment):
+def source_folder(assignment, course_dir=None):
     """The nbgrader source folder of ``assignment``, checked to exist.
+
+    An nbgrader course folder ``course_dir`` holds its own assignments in
+    ``source/<assignment>/`` (nbgrader's layout); the course's are in
+    ``solutions/``.
 
     Raises
     ------
     ValueError
         If there is no such assignment; the message lists the ones there are.
     """
-    folder = SOLUTIONS / assignment
-    if assignment not in assignments():
-        known = ", ".join(assignments()) or "none"
-        raise ValueError(
-            f"No assignment named {assignment!r} in {SOLUTIONS}. Assignments: {known}."
-        )
-    return folder
+    if course_dir is not None:
+        folder = Path(course_dir) / "source" / assignment
+        if folder.is_dir() and any(folder.glob("*.ipynb")):
+            return folder
+    if assignment in assignments():
+        return SOLUTIONS / assignment
+    known = ", ".join(assignments()) or "none"
+    where = f"{SOLUTIONS}"
+    if course_dir is not None and Path(course_dir).resolve() != ROOT:
+        where += f" or {Path(course_dir) / 'source'}"
+    raise ValueError(
+        f"No assignment named {assignment!r} in {where}. Course assignments: "
+        f"{known}. Put your own nbgrader assignment's source notebooks in "
+        f"COURSE_DIR/source/{assignment}/ and pass --course-dir COURSE_DIR."
+    )
