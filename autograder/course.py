@@ -7,6 +7,17 @@ SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 
 
+# The course's own exercises, one per chapter: the rules for their tests
+# (the checks' helpers and messages) are the course's, not nbgrader's.
+COURSE_ASSIGNMENTS = (
+    "01-sigmoid",
+    "02-vanishing-gradients",
+    "03-activations",
+    "04-keras-binary-classification",
+    "05-thresholds-and-metrics",
+)
+
+
 def assignments():
     """Names of the assignments in ``solutions/``, sorted."""
     if not SOLUTIONS.is_dir():
