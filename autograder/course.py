@@ -56,3 +56,20 @@ def source_folder(assignment, course_dir=None):
         f"{known}. Put your own nbgrader assignment's source notebooks in "
         f"COURSE_DIR/source/{assignment}/ and pass --course-dir COURSE_DIR."
     )
+
+
+def course_id(course_dir):
+    """The course id that ``course_dir``'s ``nbgrader_config.py`` sets.
+
+    The course's own (``sigmoid-course``) when it sets none, as nbgrader's
+    gradebook needs one.
+    """
+    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+    from autograder.nbgrader_run import COURSE_ID
+
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", str(course_dir)).load_config()
+    except ConfigFileNotFound:
+        return COURSE_ID
+    return config.CourseDirectory.get("course_id") or COURSE_ID

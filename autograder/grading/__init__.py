@@ -109,7 +109,8 @@ def grade(
         schedule.start_local()  # loads in the background meanwhile
     release = template.build(assignment, timeout, source)
     autograded = course_dir / "autograded"
-    with Store(db_url, release, feedback_dir, autograded) as store:
+    course_id = course.course_id(course_dir)
+    with Store(db_url, release, feedback_dir, autograded, course_id) as store:
         graded = store.digests()
         todo = []
         for student in students:

@@ -51,14 +51,16 @@ class Store:
     feedback_dir, autograded_dir : path
         Where ``<student>/<assignment>/`` folders of feedback pages and of
         graded notebooks go.
+    course_id : str
+        The nbgrader course the gradebook is for.
     """
 
-    def __init__(self, url, template, feedback_dir, autograded_dir):
+    def __init__(self, url, template, feedback_dir, autograded_dir, course_id):
         self.assignment = template.assignment
         self.template = template
         self.feedback_dir = Path(feedback_dir)
         self.autograded_dir = Path(autograded_dir)
-        self.gradebook = open_gradebook(url)
+        self.gradebook = open_gradebook(url, course_id)
         RESULTS.metadata.create_all(self.gradebook.engine)
         self._add_assignment(template)
 
