@@ -27,6 +27,7 @@ import ast
 import base64
 import builtins
 import contextlib
+import io
 import json
 import os
 import re
@@ -351,8 +352,8 @@ def run(cells, worker):
         if not meta.get("grade"):
             try:
                 exec(compile(code, "<setup>", "exec"), namespace)  # instructor's
-            except Exception:  # noqa: S110 - as in a kernel: the cell fails, go on
-                pass
+            except (Exception, NotRecheckable):  # noqa: S110 - as in a kernel
+                pass  # the cell fails; the next ones run
             continue
         scores[meta["grade_id"]] = cell_score(code, meta, namespace)
     return scores
@@ -370,37 +371,34 @@ def cell_score(code, meta, namespace):
     (2.0, 0.5)
     >>> cell_score("assert False", meta, {}), cell_score("'x'", meta, {})
     (0.0, 2.0)
+    >>> cell_score("assert (", meta, {})
+    0.0
     """
-    import io
-
     points = float(meta.get("points", 0))
-    body = ast.parse(code)
-    shown = None
-    if (
-        body.body
-        and isinstance(body.body[-1], ast.Expr)
-        and not code.rstrip().endswith(";")
-    ):
-        shown = ast.Expression(body.body.pop().value)
     errors = io.StringIO()
     try:
+        body = ast.parse(code)
+        shown = None
+        if (
+            body.body
+            and isinstance(body.body[-1], ast.Expr)
+            and not code.rstrip().endswith(";")
+        ):
+            shown = ast.Expression(body.body.pop().value)
         with (
             warnings.catch_warnings(record=True) as caught,
             contextlib.redirect_stderr(errors),
         ):
             exec(compile(body, meta["grade_id"], "exec"), namespace)
-            value = (
-                None
-                if shown is None
-                else eval(compile(shown, meta["grade_id"], "eval"), namespace)
-            )
+            if shown is not None:
+                shown = eval(compile(shown, meta["grade_id"], "eval"), namespace)
     except NotRecheckable:
         return None
     except Exception:
         return 0.0
     if caught or errors.getvalue():
         return 0.0
-    return _partial_credit(value, points)
+    return _partial_credit(shown, points)
 
 
 def _partial_credit(value, points):
