@@ -113,9 +113,10 @@ def grade(
     with Store(db_url, release, feedback_dir, autograded, course_id) as store:
         graded = store.digests()
         todo = []
+        released = set(release.release_files())
         for student in students:
             submission = collect.read(
-                submissions, student, assignment, release.notebooks
+                submissions, student, assignment, release.notebooks, released
             )
             again = regrade is True or student in regrade
             if again or graded.get(student) != submission.digest:

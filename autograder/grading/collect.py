@@ -30,7 +30,8 @@ class Submission:
         The learner's other files (nbgrader's ``timestamp.txt`` and
         ``submission_secret.txt``, data the learner wrote...), by path in
         the assignment folder: nbgrader gives them to the kernel too. Links,
-        nbgrader's ignored files and whatever lies beyond
+        nbgrader's ignored files, the release's own files (nbgrader puts the
+        release's copies in their place) and whatever lies beyond
         :data:`OTHER_FILES_BYTES` in all are left out.
     others : tuple of str
         Notebooks in the folder that are not the assignment's (to name them
@@ -78,8 +79,12 @@ def students(submissions):
     return names
 
 
-def read(submissions, student, assignment, notebooks):
-    """Read ``submissions/<student>/<assignment>/`` into a Submission."""
+def read(submissions, student, assignment, notebooks, released=()):
+    """Read ``submissions/<student>/<assignment>/`` into a Submission.
+
+    ``released`` names the release's files other than notebooks, which are
+    not read: nbgrader grades with the release's copies.
+    """
     folder = Path(submissions) / student / assignment
     if not folder.is_dir():
         others = sorted(p.name for p in Path(submissions, student).glob("*"))
@@ -97,6 +102,8 @@ def read(submissions, student, assignment, notebooks):
         name = path.relative_to(folder).as_posix()
         if _ignored(path.relative_to(folder)) or name in handed_in:
             continue
+        if name in released:
+            continue
         if path.suffix == ".ipynb" and path.parent == folder:
             others.append(name)
         elif path.is_file() and not _linked(path, folder):
@@ -108,9 +115,10 @@ def read(submissions, student, assignment, notebooks):
     )
 
 
-# What nbgrader's CourseDirectory.ignore leaves out, and a bound on the rest.
+# What nbgrader's CourseDirectory.ignore leaves out, and a bound on the rest
+# (every learner's submission is held in memory until graded).
 IGNORED = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
-OTHER_FILES_BYTES = limits.MAX_BYTES
+OTHER_FILES_BYTES = 2 * 2**20
 
 
 def _ignored(relative):
