@@ -364,7 +364,9 @@ def cell_score(code, meta, namespace):
 
     nbgrader gives 0 to a cell that raises or writes to stderr (a warning
     that gets out of it, say), the points its last expression shows when
-    that is a number (partial credit), and else all its points.
+    that is a number (partial credit), and else all its points. A kernel
+    shows a warning in every cell that causes it (IPython resets Python's
+    once-per-place registry at each cell), so every cell pays for it.
 
     >>> meta = {"grade_id": "t", "points": 2}
     >>> cell_score("assert 1 + 1 == 2", meta, {}), cell_score("0.5", meta, {})

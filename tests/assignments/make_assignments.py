@@ -11,7 +11,7 @@ course's), as an instructor adopting the course would write their own:
   deletes a learner's function, one that rebinds a learner's value, partial
   credit, manually graded code and Markdown, a task, an IPython magic) and a
   data file the learner's code reads; its learners answer it fully,
-  partly, wrongly or not at all.
+  partly, wrongly, noisily (a warning at every call) or not at all.
 
 Sources go to ``tests/assignments/<assignment>/``; learners, made from the
 release nbgrader generates, to ``tests/fixtures/<assignment>/<learner>/``.
@@ -50,6 +50,9 @@ def cell(kind, source, grade_id=None, points=None, **flags):
 
 
 def notebook(cells):
+    for number, made in enumerate(cells):
+        # Fixed ids: writing the notebooks again changes nothing.
+        made.id = made.metadata.get("nbgrader", {}).get("grade_id", f"cell-{number}")
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {
         "display_name": "Python 3", "language": "python", "name": "python3"
@@ -275,6 +278,18 @@ KINDS_LEARNERS = {
         },
     },
     "blank": {"kinds.ipynb": {}},
+    # Right, but mean warns at every call: the kernel shows the warning in
+    # every test cell that calls it, and its stderr costs the cell its points.
+    "noisy": {
+        "kinds.ipynb": {
+            **FULL,
+            "answers": FULL["answers"].replace(
+                "    return sum(values) / len(values)",
+                "    import warnings\n\n    warnings.warn('mean of a list')\n"
+                "    return sum(values) / len(values)",
+            ),
+        },
+    },
 }
 
 
