@@ -25,7 +25,14 @@ def main(argv=None):
     rel.add_argument("--all", action="store_true", help="every assignment")
 
     grd = commands.add_parser(
-        "grade", help="autograde submissions into the gradebook and a CSV file"
+        "grade",
+        help="autograde submissions into the gradebook and a CSV file",
+        description="Autograde every learner's submission of ASSIGNMENT (a folder "
+        "of COURSE_DIR/source/ or of the course's solutions/) into nbgrader's "
+        "gradebook, the CSV file and nbgrader's feedback folder.",
+        epilog="Exit status: 0 when every learner was graded; 1 when some "
+        "learner could not be graded (listed at the end; a learner graded "
+        "before keeps that grade); 2 for a usage error (nothing graded).",
     )
     grd.add_argument("assignment", metavar="ASSIGNMENT")
     grd.add_argument(
@@ -38,7 +45,9 @@ def main(argv=None):
     grd.add_argument(
         "--feedback",
         metavar="DIR",
-        help="where each learner's HTML feedback goes (default: FILE-feedback/)",
+        help="where each learner's HTML feedback goes, as "
+        "DIR/<student>/<ASSIGNMENT>/ (default: COURSE_DIR/feedback, where "
+        "nbgrader release_feedback finds it)",
     )
     grd.add_argument(
         "--timeout",
@@ -68,8 +77,9 @@ def main(argv=None):
     grd.add_argument(
         "--course-dir",
         metavar="DIR",
-        help="nbgrader course folder that receives autograded/ and holds the "
-        "default gradebook (default: this repository)",
+        help="nbgrader course folder: its source/ASSIGNMENT/ holds your own "
+        "assignment's source notebooks; it receives autograded/ and feedback/ "
+        "and holds the default gradebook (default: this repository)",
     )
     grd.add_argument(
         "--regrade",
@@ -123,6 +133,8 @@ def main(argv=None):
             for r in results:
                 if r.status != "graded":
                     print(f"  {r.student_id}: {r.status}: {r.message}")
+            if graded < len(results):
+                return 1
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -345,6 +345,9 @@ def cause(log):
     """The line of nbgrader's log that says best what went wrong."""
     lines = [line.strip() for line in log.splitlines() if line.strip()]
     for line in reversed(lines):
+        # nbgrader's last words point back at the error that says what it is.
+        if "Please see the" in line:
+            continue
         if re.match(r"^[\w.]+(Error|Exception|Exit)\b.*:", line):
             return line
     errors = [line for line in lines if "ERROR]" in line]

@@ -27,14 +27,16 @@ def run_cli(*args, timeout=900):
 
 def grade_batch(
     base, assignment, learners, *, timeout=3, extra_args=(), prepare=None,
-    command_timeout=900,
+    command_timeout=900, source=None,
 ):  # fmt: skip
     """Grade ``learners`` (fixture folder names) of ``assignment`` in one run.
 
     A learner named in ``learners`` without a fixture folder gets an empty
     folder, which the grader reports as ``missing``. ``prepare``, if given,
     is called with the submissions folder before grading. ``command_timeout``
-    bounds the whole command, in seconds.
+    bounds the whole command, in seconds. ``source``, for an assignment that
+    is not the course's, is its nbgrader source folder: it goes where an
+    instructor puts it, in the course folder's ``source/<assignment>/``.
 
     Returns
     -------
@@ -56,6 +58,8 @@ def grade_batch(
         prepare(submitted)
     out = base / "out"
     out.mkdir()
+    if source is not None:
+        shutil.copytree(source, out / "source" / assignment)
     csv_path = out / "grades.csv"
     process = run_cli(
         "grade", assignment, "--submissions", str(submitted),

@@ -10,6 +10,18 @@ from autograder import course, release
 from autograder.checks import CheckFailure
 
 ASSIGNMENTS = course.assignments()
+# The rules on the checks' helpers and messages are the course's five's; an
+# instructor's own assignment, in solutions/ or a course folder, is plain
+# nbgrader (tests/assignments/ holds two, which the rules for any
+# assignment are tried on).
+COURSE = [name for name in ASSIGNMENTS if name in course.COURSE_ASSIGNMENTS]
+PLAIN = sorted(
+    path for path in (Path(__file__).parent / "assignments").iterdir() if path.is_dir()
+)
+SOURCES = {
+    **{name: course.SOLUTIONS / name for name in ASSIGNMENTS},
+    **{path.name: path for path in PLAIN},
+}
 
 
 def notebooks(folder):
@@ -21,7 +33,8 @@ def cells_with(nb, key):
 
 
 def test_there_are_assignments():
-    assert "01-sigmoid" in ASSIGNMENTS
+    assert COURSE == list(course.COURSE_ASSIGNMENTS)
+    assert {"ps1", "kinds"} <= set(SOURCES)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -42,6 +55,7 @@ def test_exercises_are_what_nbgrader_generates_from_solutions(assignment, tmp_pa
     [
         *course.SOLUTIONS.glob("*/*.ipynb"),
         *course.EXERCISES.glob("*/*.ipynb"),
+        *(path for folder in PLAIN for path in folder.glob("*.ipynb")),
     ],
     ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.name}",
 )
@@ -52,32 +66,50 @@ def test_notebooks_are_stored_without_outputs(path):
             assert cell.outputs == [] and cell.execution_count is None, path
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_graded_cell_has_points_hidden_tests_and_a_check(assignment):
-    for path in notebooks(course.SOLUTIONS / assignment):
+@pytest.mark.parametrize("assignment", SOURCES)
+def test_every_graded_cell_has_points_and_a_name_of_its_own(assignment):
+    for path in notebooks(SOURCES[assignment]):
         nb = nbformat.read(path, as_version=4)
-        graded = cells_with(nb, "grade")
-        assert graded, f"{path} has no graded cells"
+        assert cells_with(nb, "grade") or cells_with(nb, "task"), path
         ids = [
             c.metadata.nbgrader.grade_id for c in nb.cells if "nbgrader" in c.metadata
         ]
         assert len(ids) == len(set(ids)), f"duplicate grade_id in {path}"
-        for cell in graded:
+        for cell in [*cells_with(nb, "grade"), *cells_with(nb, "task")]:
+            assert cell.metadata.nbgrader.points > 0, cell.metadata.nbgrader.grade_id
+
+
+@pytest.mark.parametrize("assignment", COURSE)
+def test_every_test_cell_of_the_course_is_locked_with_hidden_tests_and_a_check(
+    assignment,
+):
+    for path in notebooks(course.SOLUTIONS / assignment):
+        nb = nbformat.read(path, as_version=4)
+        for cell in cells_with(nb, "grade"):
             meta = cell.metadata.nbgrader
-            assert meta.points > 0 and meta.locked, meta.grade_id
+            assert meta.locked, meta.grade_id
             assert "### BEGIN HIDDEN TESTS" in cell.source, meta.grade_id
             assert re.search(r"check_\w+\(", cell.source), meta.grade_id
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_released_notebooks_hold_no_solutions_or_hidden_tests(assignment):
-    for path in notebooks(course.EXERCISES / assignment):
+@pytest.mark.parametrize("assignment", SOURCES)
+def test_released_notebooks_hold_no_solutions_or_hidden_tests(assignment, tmp_path):
+    if assignment in ASSIGNMENTS:
+        folder = course.EXERCISES / assignment
+    else:
+        folder = tmp_path / assignment
+        release.generate(assignment, folder, SOURCES[assignment])
+    for path in notebooks(folder):
         text = path.read_text(encoding="utf-8")
         for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS"):
             assert marker not in text, f"{path} still contains {marker!r}"
         nb = nbformat.read(path, as_version=4)
         for cell in cells_with(nb, "solution"):
-            assert "raise NotImplementedError()" in cell.source
+            # nbgrader's stubs: code raises, a written answer asks for one.
+            stub = {"code": "raise NotImplementedError()"}.get(
+                cell.cell_type, "YOUR ANSWER HERE"
+            )
+            assert stub in cell.source, (path, cell.metadata.nbgrader.grade_id)
 
 
 def run_code_cells(nb, namespace=None):
@@ -96,7 +128,7 @@ def run_code_cells(nb, namespace=None):
     return outcomes
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", COURSE)
 def test_solutions_pass_their_own_tests_hidden_ones_included(assignment):
     for path in notebooks(course.SOLUTIONS / assignment):
         outcomes = run_code_cells(nbformat.read(path, as_version=4))
@@ -104,7 +136,7 @@ def test_solutions_pass_their_own_tests_hidden_ones_included(assignment):
         assert not failures
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", COURSE)
 def test_untouched_exercise_fails_every_test_with_a_clear_message(assignment):
     for path in notebooks(course.EXERCISES / assignment):
         nb = nbformat.read(path, as_version=4)

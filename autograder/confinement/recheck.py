@@ -27,6 +27,7 @@ import ast
 import base64
 import builtins
 import contextlib
+import io
 import json
 import os
 import re
@@ -134,16 +135,32 @@ def _read(stream, size, deadline):
 
 
 def learner_names(source_cells):
-    """Top-level names the solution cells of the source notebook define."""
+    """Top-level names the solution code cells of the source notebook define.
+
+    Markdown answers are not Python; a cell that is not Python even once
+    IPython's syntax is translated defines nothing (as in a kernel, where it
+    fails).
+    """
     names = []
     for cell in source_cells:
-        if not cell.metadata.get("nbgrader", {}).get("solution"):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("solution"):
             continue
-        for node in ast.parse(_plain(cell.source)).body:
+        try:
+            body = ast.parse(_python(_plain(cell.source))).body
+        except SyntaxError:
+            continue
+        for node in body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
                 names.append(node.name)
-            elif isinstance(node, ast.Assign):
-                names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = getattr(node, "targets", None) or [node.target]
+                for target in targets:
+                    names += [
+                        leaf.id
+                        for leaf in ast.walk(target)
+                        if isinstance(leaf, ast.Name)
+                    ]
     return list(dict.fromkeys(names))
 
 
@@ -166,6 +183,9 @@ class Worker:
         self.command, self.cwd, self.env = command, cwd, env
         self.timeout, self.startup = timeout, startup
         self.restarts = 0
+        # The test cells' changes to the learner's names, sent with each call
+        # (set by run()).
+        self.bindings = None
         self._start()
 
     def _start(self):
@@ -195,6 +215,8 @@ class Worker:
         payload = {"name": name, "args": encode(args), "kwargs": encode(kwargs)}
         payload["errstate"] = np.geterr()
         payload["constraints"] = checks.call_constraints()
+        if self.bindings is not None:
+            payload["bindings"] = self.bindings()
         send(self.process.stdin, payload)
         try:
             reply = receive(self.process.stdout, time.monotonic() + self.timeout + 5)
@@ -293,7 +315,7 @@ class Recheck:
         for cells, worker in self.runs:
             rechecked.update(run(cells, worker))
         result.tests, notes = verdict(result.tests, rechecked)
-        result.score = float(sum(result.tests.values()))
+        result.score = float(sum(v for v in result.tests.values() if v is not None))
         if notes:
             note = "re-check: " + "; ".join(notes)
             result.message = f"{result.message}; {note}" if result.message else note
@@ -302,6 +324,11 @@ class Recheck:
 def run(cells, worker):
     """Run the test cells among ``cells`` against the learner's ``worker``.
 
+    As nbgrader runs them, after the learner's cells and in one namespace:
+    a learner's name that a test cell deletes or rebinds is deleted or
+    rebound in the worker too, where the learner's functions look it up
+    (:func:`_bindings`), before each call that the cell makes.
+
     Returns
     -------
     dict
@@ -309,29 +336,110 @@ def run(cells, worker):
     """
     namespace = {"__name__": "__recheck__"}
     scores = {}
+    proxies = {}
     for name, kind in (worker.names or {}).items():
         if kind == "callable":
-            namespace[name] = _proxy(worker, name)
+            namespace[name] = proxies[name] = _proxy(worker, name)
         elif kind != "missing":
             namespace[name] = decode(kind["value"])
+    initial = {name: namespace.get(name, _MISSING) for name in worker.names or {}}
+    worker.bindings = lambda: _bindings(namespace, initial, proxies)
     for cell in cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or meta.get("solution"):
             continue
-        code = _hidden_included(cell.source)
+        code = _python(_hidden_included(cell.source))
         if not meta.get("grade"):
-            exec(compile(code, "<setup>", "exec"), namespace)  # instructor's
+            try:
+                exec(compile(code, "<setup>", "exec"), namespace)  # instructor's
+            except (Exception, NotRecheckable):  # noqa: S110 - as in a kernel
+                pass  # the cell fails; the next ones run
             continue
-        try:
-            with warnings.catch_warnings():
-                exec(compile(code, meta["grade_id"], "exec"), namespace)
-        except NotRecheckable:
-            scores[meta["grade_id"]] = None
-        except Exception:
-            scores[meta["grade_id"]] = 0.0
-        else:
-            scores[meta["grade_id"]] = float(meta.get("points", 0))
+        scores[meta["grade_id"]] = cell_score(code, meta, namespace)
     return scores
+
+
+def cell_score(code, meta, namespace):
+    """Points of a test cell run in ``namespace``, as nbgrader awards them.
+
+    nbgrader gives 0 to a cell that raises or writes to stderr (a warning
+    that gets out of it, say), the points its last expression shows when
+    that is a number (partial credit), and else all its points. A kernel
+    shows a warning in every cell that causes it (IPython resets Python's
+    once-per-place registry at each cell), so every cell pays for it.
+
+    >>> meta = {"grade_id": "t", "points": 2}
+    >>> cell_score("assert 1 + 1 == 2", meta, {}), cell_score("0.5", meta, {})
+    (2.0, 0.5)
+    >>> cell_score("assert False", meta, {}), cell_score("'x'", meta, {})
+    (0.0, 2.0)
+    >>> cell_score("assert (", meta, {})
+    0.0
+    """
+    points = float(meta.get("points", 0))
+    errors = io.StringIO()
+    try:
+        body = ast.parse(code)
+        shown = None
+        if (
+            body.body
+            and isinstance(body.body[-1], ast.Expr)
+            and not code.rstrip().endswith(";")
+        ):
+            shown = ast.Expression(body.body.pop().value)
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            contextlib.redirect_stderr(errors),
+        ):
+            exec(compile(body, meta["grade_id"], "exec"), namespace)
+            if shown is not None:
+                shown = eval(compile(shown, meta["grade_id"], "eval"), namespace)
+    except NotRecheckable:
+        return None
+    except Exception:
+        return 0.0
+    if caught or errors.getvalue():
+        return 0.0
+    return _partial_credit(shown, points)
+
+
+def _partial_credit(value, points):
+    """nbgrader's partial credit: the cell's result if it reads as a number."""
+    if value is None:
+        return points
+    try:
+        grade = float(repr(value))
+    except ValueError:
+        return points
+    if grade > points:
+        return 0.0  # nbgrader fails the notebook: more than the cell is worth
+    return grade if grade >= 0 else points
+
+
+def _bindings(namespace, initial, proxies):
+    """How the test cells changed the learner's names, as plain data.
+
+    ``{name: "missing" | {"name": other} | {"value": data}}`` for each name
+    no longer bound to what the learner's notebook left: deleted, bound to
+    another of the learner's functions, or to plain data.
+
+    Raises
+    ------
+    NotRecheckable
+        If a test bound a learner's name to something that cannot cross.
+    """
+    changed = {}
+    for name, before in initial.items():
+        now = namespace.get(name, _MISSING)
+        if now is before:
+            continue
+        if now is _MISSING:
+            changed[name] = "missing"
+        elif other := next((n for n, p in proxies.items() if p is now), None):
+            changed[name] = {"name": other}
+        else:
+            changed[name] = {"value": encode(now)}
+    return changed
 
 
 def _hidden_included(source):
@@ -401,8 +509,36 @@ def worker_main(notebook, names, timeout):
             except NotRecheckable:
                 described[name] = "missing"
     send(channel, described)
+    originals = {name: namespace.get(name, _MISSING) for name in names}
+    applied = {}
     while (request := receive(requests)) is not None:
+        _rebind(namespace, originals, applied, request.get("bindings") or {})
         send(channel, _answer(namespace, request, timeout))
+
+
+def _rebind(namespace, originals, applied, bindings):
+    """Apply the test cells' changes to the learner's names (see _bindings).
+
+    A name whose binding is the same as at the last call is left alone, so
+    what the learner's own code does to its globals stays, as in a kernel.
+    """
+    for name in set(applied) | set(bindings):
+        if name not in originals or applied.get(name) == bindings.get(name):
+            continue
+        binding = bindings.get(name)
+        if binding is None or isinstance(binding, dict) and "name" in binding:
+            source = name if binding is None else binding["name"]
+            value = originals.get(source, _MISSING)
+        elif binding == "missing":
+            value = _MISSING
+        else:
+            value = decode(binding["value"])
+        if value is _MISSING:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = value
+    applied.clear()
+    applied.update(bindings)
 
 
 _MISSING = object()

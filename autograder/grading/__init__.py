@@ -36,7 +36,9 @@ def grade(
     Parameters
     ----------
     assignment : str
-        Name of a folder in ``solutions/``.
+        Name of an assignment: a folder in ``COURSE_DIR/source/`` (an
+        nbgrader course's own assignments) or in the course's
+        ``solutions/``.
     submissions : path
         Folder laid out as nbgrader's ``submitted/``:
         ``<student>/<assignment>/*.ipynb``.
@@ -44,8 +46,9 @@ def grade(
         Where to write the grades, once every learner is done.
     feedback_dir : path, optional
         Where to put each learner's HTML feedback, as
-        ``<student>/<assignment>/<notebook>.html``. Defaults to a folder
-        named like the CSV file with ``-feedback`` appended.
+        ``<student>/<assignment>/<notebook>.html`` beside nbgrader's
+        ``timestamp.txt`` (so that ``nbgrader release_feedback`` delivers
+        it). Default: ``COURSE_DIR/feedback``, nbgrader's place for it.
     timeout : int, default 30
         Seconds each cell may run before it is interrupted (and scores 0).
     jobs : int, optional
@@ -71,10 +74,15 @@ def grade(
     -------
     list of Result
         One per student, sorted by student id, as the gradebook has them.
+        A learner whose new submission could not be graded keeps the grade
+        of the previous one (status and message say what went wrong).
     """
     if jobs is not None and jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
-    course.source_folder(assignment)  # a clear error before any work
+    course_dir = Path(course_dir or course.ROOT).resolve()
+    if not course_dir.is_dir():
+        raise ValueError(f"--course-dir {course_dir} is not a folder.")
+    source = course.source_folder(assignment, course_dir)  # before any work
     submissions = Path(submissions).resolve()
     students = collect.students(submissions)
     late.read_timestamps(submissions, assignment)  # malformed ones stop us here
@@ -91,12 +99,7 @@ def grade(
                 f"--regrade {' '.join(unknown)}: no such learner folder in "
                 f"{submissions}. Learners: {', '.join(students)}."
             )
-    if feedback_dir is None:
-        feedback_dir = csv_path.with_name(csv_path.stem + "-feedback")
-    feedback_dir = Path(feedback_dir).resolve()
-    course_dir = Path(course_dir or course.ROOT).resolve()
-    if not course_dir.is_dir():
-        raise ValueError(f"--course-dir {course_dir} is not a folder.")
+    feedback_dir = Path(feedback_dir or course_dir / "feedback").resolve()
     db_url = db_url or f"sqlite:///{course_dir / 'gradebook.db'}"
     feedback_dir.mkdir(parents=True, exist_ok=True)
     missing = [] if unsafe_no_sandbox else sandbox.missing_isolation()
@@ -105,14 +108,16 @@ def grade(
 
     if not scheduler:
         schedule.start_local()  # loads in the background meanwhile
-    release = template.build(assignment, timeout)
+    release = template.build(assignment, timeout, source)
     autograded = course_dir / "autograded"
-    with Store(db_url, release, feedback_dir, autograded) as store:
+    course_id = course.course_id(course_dir)
+    with Store(db_url, release, feedback_dir, autograded, course_id) as store:
         graded = store.digests()
         todo = []
+        released = set(release.release_files())
         for student in students:
             submission = collect.read(
-                submissions, student, assignment, release.notebooks
+                submissions, student, assignment, release.notebooks, released
             )
             again = regrade is True or student in regrade
             if again or graded.get(student) != submission.digest:
@@ -122,7 +127,10 @@ def grade(
         )
         with tempfile.TemporaryDirectory(prefix="sigmoid-grading-") as scratch:
             protected = tuple(
-                map(str, (submissions, feedback_dir, csv_path.parent, autograded))
+                map(
+                    str,
+                    (submissions, feedback_dir, csv_path.parent, autograded, source),
+                )
             )
             sandboxed = not unsafe_no_sandbox
             if scheduler:

@@ -26,19 +26,33 @@ class Submission:
     notebooks : dict of str to bytes
         The assignment's notebooks the learner handed in, by file name. A
         notebook that is missing, or is a symbolic link, is left out.
+    files : dict of str to bytes
+        The learner's other files (nbgrader's ``timestamp.txt`` and
+        ``submission_secret.txt``, data the learner wrote...), by path in
+        the assignment folder: nbgrader gives them to the kernel too. Links,
+        nbgrader's ignored files, the release's own files (nbgrader puts the
+        release's copies in their place) and whatever lies beyond
+        :data:`OTHER_FILES_BYTES` in all are left out.
+    others : tuple of str
+        Notebooks in the folder that are not the assignment's (to name them
+        when an expected one is missing).
     """
 
     student: str
     found: bool
     notebooks: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    others: tuple = ()
 
     @property
     def digest(self):
-        """Changes whenever a notebook of the submission changes."""
+        """Changes whenever a file of the submission changes."""
         digest = hashlib.sha256(b"found" if self.found else b"missing")
-        for name in sorted(self.notebooks):
-            content = self.notebooks[name]
-            digest.update(f"\0{name}\0{len(content)}\0".encode() + content)
+        for kind, files in (("nb", self.notebooks), ("file", self.files)):
+            for name in sorted(files):
+                content = files[name]
+                digest.update(f"\0{kind}\0{name}\0{len(content)}\0".encode())
+                digest.update(content)
         return digest.hexdigest()
 
 
@@ -65,11 +79,16 @@ def students(submissions):
     return names
 
 
-def read(submissions, student, assignment, notebooks):
-    """Read ``submissions/<student>/<assignment>/`` into a Submission."""
+def read(submissions, student, assignment, notebooks, released=()):
+    """Read ``submissions/<student>/<assignment>/`` into a Submission.
+
+    ``released`` names the release's files other than notebooks, which are
+    not read: nbgrader grades with the release's copies.
+    """
     folder = Path(submissions) / student / assignment
     if not folder.is_dir():
-        return Submission(student, found=False)
+        others = sorted(p.name for p in Path(submissions, student).glob("*"))
+        return Submission(student, found=False, others=tuple(others))
     handed_in = {}
     for name in notebooks:
         path = folder / name
@@ -78,4 +97,39 @@ def read(submissions, student, assignment, notebooks):
             with open(path, "rb") as handle:
                 # Enough to tell that a notebook is too big (limits).
                 handed_in[name] = handle.read(limits.MAX_BYTES + 1)
-    return Submission(student, found=True, notebooks=handed_in)
+    files, others, left = {}, [], OTHER_FILES_BYTES
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if _ignored(path.relative_to(folder)) or name in handed_in:
+            continue
+        if name in released:
+            continue
+        if path.suffix == ".ipynb" and path.parent == folder:
+            others.append(name)
+        elif path.is_file() and not _linked(path, folder):
+            size = path.stat().st_size
+            if size <= left:
+                files[name], left = path.read_bytes(), left - size
+    return Submission(
+        student, found=True, notebooks=handed_in, files=files, others=tuple(others)
+    )
+
+
+# What nbgrader's CourseDirectory.ignore leaves out, and a bound on the rest
+# (every learner's submission is held in memory until graded).
+IGNORED = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
+OTHER_FILES_BYTES = 2 * 2**20
+
+
+def _ignored(relative):
+    return any(part.match(pattern) for part in map(Path, relative.parts)
+               for pattern in IGNORED)  # fmt: skip
+
+
+def _linked(path, folder):
+    """Whether ``path`` or a folder on its way from ``folder`` is a link."""
+    while path != folder:
+        if path.is_symlink():
+            return True
+        path = path.parent
+    return False

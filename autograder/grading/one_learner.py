@@ -29,6 +29,8 @@ import fcntl
 import html
 import json
 import os
+import re
+import secrets
 import shutil
 import sys
 import tempfile
@@ -85,12 +87,16 @@ class Isolation:
 class Result:
     """One learner's grade for one assignment.
 
-    ``notebooks`` holds what nbgrader's autograde recorded in the
-    gradebook: ``{notebook: {"grades": {cell: auto_score}, "comments":
-    {cell: auto_comment}}}``. ``files`` holds the feedback pages and
-    ``autograded`` the graded notebooks, by file name, for the grading
-    machine to write. ``feedback`` is the folder the feedback went to, once
-    written there.
+    ``tests`` holds each graded cell's and task's score, None for one that
+    no one scored yet; ``pending`` names those that wait for a person
+    (``needs_manual_grade`` in the gradebook). ``notebooks`` holds what nbgrader's
+    autograde recorded in the gradebook: ``{notebook: {"grades": {cell:
+    auto_score}, "comments": {cell: auto_comment}}}``. ``files`` holds the
+    feedback pages (with nbgrader's ``timestamp.txt`` and the learner's
+    ``submission_secret.txt``) and ``autograded`` the graded notebooks, by
+    file name, for the grading machine to write. ``feedback`` is the folder
+    the feedback went to, once written there. ``details`` is what went wrong
+    when the learner could not be graded (a traceback), for the log.
     """
 
     student_id: str
@@ -106,6 +112,9 @@ class Result:
     autograded: dict = field(default_factory=dict)
     digest: str = ""
     seconds: float = 0.0
+    details: str = ""
+    pending: list = field(default_factory=list)
+    timestamp: object = None  # when the learner submitted (timestamp.txt)
 
 
 def grade_one(template, submission, isolation=Isolation()):
@@ -118,6 +127,15 @@ def grade_one(template, submission, isolation=Isolation()):
     with _one_at_a_time:
         result = _grade(template, submission, isolation)
     result.digest = submission.digest
+    if result.files and "timestamp.txt" not in result.files:
+        # nbgrader's release_feedback reads it beside the pages.
+        when = submission.files.get("timestamp.txt") or _now().encode()
+        result.files["timestamp.txt"] = when
+    if result.files and "submission_secret.txt" not in result.files:
+        # Collected by hand, not by nbgrader's exchange: release_feedback
+        # still needs a secret to name the pages by (fetch_feedback finds
+        # them only with the learner's own, from the exchange).
+        result.files["submission_secret.txt"] = secrets.token_hex(64).encode()
     result.seconds = time.monotonic() - start
     return result
 
@@ -125,6 +143,8 @@ def grade_one(template, submission, isolation=Isolation()):
 def _grade(template, submission, isolation):
     if not submission.found:
         message = f"no {template.assignment}/ folder in the submission"
+        if submission.others:
+            message += f" (found: {', '.join(submission.others)})"
         return failed(template, submission.student, "missing", message, page=False)
     problems = [
         problem
@@ -133,6 +153,8 @@ def _grade(template, submission, isolation):
     ]
     if problems:
         message = "; ".join(problems)
+        if submission.others:
+            message += f" (other notebooks found: {', '.join(submission.others)})"
         return failed(template, submission.student, "invalid notebook", message)
     slot = _slot(isolation.scratch)
     root = slot.path / "course"
@@ -149,8 +171,18 @@ def _grade_in(root, template, submission, isolation, slot):
     assignment, student = template.assignment, submission.student
     submitted = root / "submitted" / student / assignment
     submitted.mkdir(parents=True)
-    for name, content in submission.notebooks.items():
-        (submitted / name).write_bytes(content)
+    # The learner's files, then the release's over them, as nbgrader's
+    # autograde lays them out for the kernel (it copies the release's from
+    # source/ itself); the re-check's worker gets the same in its folder.
+    rechecking = root / "recheck"
+    rechecking.mkdir()
+    for folder, files in [
+        (submitted, submission.files),
+        (submitted, submission.notebooks),
+        (rechecking, submission.files),
+        (rechecking, template.release_files()),
+    ]:
+        _write_files(folder, files)
     autograded = root / "autograded" / student / assignment
     autograded.mkdir(parents=True)
     # The kernel's sockets and connection file (sandbox.runtime_folder).
@@ -164,8 +196,6 @@ def _grade_in(root, template, submission, isolation, slot):
     # code cannot touch them decides the score. Its worker runs the learner's
     # notebook again, in a sandbox and a folder of its own, while nbgrader
     # grades.
-    rechecking = root / "recheck"
-    rechecking.mkdir()
     env = environment(root) | {"HOME": str(rechecking), "TMPDIR": str(rechecking)}
     try:
         with recheck.Recheck(
@@ -207,7 +237,17 @@ def _autograde(root, template, student, autograded):
                 return failed(template, student, "timed out", message)
             if "DeadKernelError" in exc.log:
                 return failed(template, student, "kernel died", KERNEL_DIED)
-            return failed(template, student, "error", _one_line(str(exc)))
+            message = _one_line(str(exc))
+            unknown = re.findall(
+                r"Cell '([^']*)' does not exist in the database", exc.log
+            )
+            if unknown:
+                message = (
+                    f"the notebook's cells are not {assignment}'s (unknown: "
+                    f"{', '.join(unknown[:5])}{'...' if len(unknown) > 5 else ''}): "
+                    f"was it made from another assignment? {message}"
+                )
+            return failed(template, student, "error", message, details=exc.log)
     # After feedback: the pages to send back, with no script in them.
     pages = root / "feedback" / student / assignment
     for page in pages.glob("*.html"):
@@ -217,10 +257,13 @@ def _autograde(root, template, student, autograded):
 
 
 def _record_rechecked(result):
-    """Put the re-checked scores where the gradebook takes them from."""
+    """Put the re-checked scores where the gradebook takes them from.
+
+    A cell nbgrader left to a person (no automatic score) stays so.
+    """
     for record in result.notebooks.values():
         for name in record["grades"]:
-            if name in result.tests:
+            if result.tests.get(name) is not None:
                 record["grades"][name] = result.tests[name]
 
 
@@ -307,17 +350,50 @@ def check_notebook(name, content):
     return None
 
 
-def failed(template, student, status, message, *, page=True):
-    """The Result of a learner who could not be graded: 0, and why."""
+def failed(template, student, status, message, *, page=True, details=""):
+    """The Result of a learner who could not be graded: 0, and why.
+
+    ``details`` (nbgrader's log, a traceback) goes on the error page and
+    into the command's log.
+    """
     files = {}
     if page:
         files["grading-error.html"] = _error_page(
-            student, template.assignment, message
+            student, template.assignment, message, _traceback(details)
         ).encode("utf-8")
     return Result(
         student, template.assignment, 0.0, template.max_score, status, message,
         tests=dict.fromkeys(template.tests, 0.0), files=files,
+        details=details.strip()[-LOG_LIMIT:],
     )  # fmt: skip
+
+
+LOG_LIMIT = 20_000
+
+
+def _traceback(log):
+    """What nbgrader reported when it failed (its errors and tracebacks), for
+    the learner's error page; "" if it reported none.
+
+    A hidden test and a preview of a cell's source (nbclient's time-out
+    message) are left out.
+
+    >>> print(_traceback("[INFO] a\\n[ERROR] Traceback (most recent call last):\\n  x"))
+    [ERROR] Traceback (most recent call last):
+      x
+    """
+    start = log.find("[ERROR]")
+    if start < 0:
+        start = log.rfind("Traceback (most recent call last)")
+    if start < 0:
+        return ""
+    text = log[start:]
+    for pattern in (
+        r"### BEGIN HIDDEN TESTS.*?(### END HIDDEN TESTS|\Z)",
+        r"Here is a preview of the cell contents:.*?\n-+\n.*?(\n-+\n|\Z)",
+    ):
+        text = re.sub(pattern, "(left out)\n", text, flags=re.S)
+    return text.strip()[-LOG_LIMIT:]
 
 
 def read_grades(root, template, student):
@@ -327,6 +403,7 @@ def read_grades(root, template, student):
     with open_gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission(template.assignment, student)
         result.score = float(submission.score)
+        result.timestamp = submission.timestamp
         for notebook in submission.notebooks:
             result.notebooks[notebook.name] = {
                 "grades": {grade.name: grade.auto_score for grade in notebook.grades},
@@ -335,9 +412,29 @@ def read_grades(root, template, student):
                 },
             }
             for grade in notebook.grades:
-                if grade.max_score > 0:
-                    result.tests[grade.name] = float(grade.score)
+                if grade.name in result.tests:
+                    # No automatic score: nbgrader leaves it to a person (a
+                    # test cell the learner deleted is the re-check's).
+                    auto = grade.auto_score
+                    if auto is not None:
+                        result.tests[grade.name] = float(auto)
+                    elif grade.name in template.manual:
+                        result.tests[grade.name] = None
+    result.pending = [name for name, score in result.tests.items() if score is None]
     return result
+
+
+def _write_files(folder, files):
+    for name, content in files.items():
+        path = Path(folder) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def _now():
+    import datetime
+
+    return str(datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None))
 
 
 def _read_files(folder, pattern="*"):
@@ -461,13 +558,19 @@ def _slot(scratch):
     return _slots[base]
 
 
-def _error_page(student, assignment, message):
+def _error_page(student, assignment, message, details=""):
+    more = ""
+    if details:
+        more = (
+            "<details><summary>What the grader reported</summary>"
+            f"<pre>{html.escape(details)}</pre></details>"
+        )
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         f"<title>{html.escape(assignment)}: not graded</title></head><body>"
         f"<h1>{html.escape(assignment)}: your submission could not be graded</h1>"
         f"<p>Learner: {html.escape(student)}</p>"
-        f"<pre>{html.escape(message)}</pre>"
+        f"<pre>{html.escape(message)}</pre>{more}"
         "<p>Your score is 0. Fix the problem above (open the notebook in "
         "JupyterLab and save it again, or start again from the released "
         "exercise) and resubmit.</p></body></html>\n"

@@ -42,24 +42,48 @@ class Progress:
         if self.bar is not None:
             self.bar.set_postfix(failed=self.failed)
             self.bar.update()
+            self._details(result)
             return
         elapsed = time.monotonic() - self.start
         left = elapsed / self.done * (self.total - self.done)
         print(
             f"[{self.done}/{self.total}] {result.student_id}: {result.status} "
-            f"{result.score:g}/{result.max_score:g} ({result.seconds:.1f} s; "
-            f"{self.failed} not graded so far; about {left:.0f} s left)",
+            f"{result.score:g}/{result.max_score:g}{pending_note(result)} "
+            f"({result.seconds:.1f} s; {self.failed} not graded so far; "
+            f"about {left:.0f} s left)",
             file=self.stream,
             flush=True,
         )
+        self._details(result)
+
+    def _details(self, result):
+        """What went wrong with a learner that could not be graded, for the log."""
+        if result.details:
+            text = f"{result.student_id}: {result.message}\n{result.details}"
+            if self.bar is not None:
+                self.bar.write(text, file=self.stream)
+            else:
+                print(text, file=self.stream, flush=True)
 
     def close(self):
         if self.bar is not None:
             self.bar.close()
 
 
+def pending_note(result):
+    """`` (manual grading pending: N cells)`` when some wait for a person."""
+    if not result.pending:
+        return ""
+    cells = "cell" if len(result.pending) == 1 else "cells"
+    return f" (manual grading pending: {len(result.pending)} {cells})"
+
+
 def write_csv(results, csv_path, test_names):
-    """Write the grades, one row per learner, through a temporary file."""
+    """Write the grades, one row per learner, through a temporary file.
+
+    One column per graded cell and task, as the gradebook has them; a cell
+    no one scored yet (waiting for manual grading) is left empty.
+    """
     csv_path = Path(csv_path)
     partial = csv_path.with_name(csv_path.name + ".partial")
     with open(partial, "w", newline="", encoding="utf-8") as handle:
@@ -75,7 +99,10 @@ def write_csv(results, csv_path, test_names):
                     r.status,
                     r.message,
                     r.feedback,
-                    *(f"{r.tests[name]:g}" for name in test_names),
+                    *(
+                        "" if r.tests[name] is None else f"{r.tests[name]:g}"
+                        for name in test_names
+                    ),  # fmt: skip
                 ]
             )
     os.replace(partial, csv_path)

@@ -112,7 +112,11 @@ def _outcome(template, submission, future):
         return future.result()
     except Exception as exc:
         message = "".join(traceback.format_exception_only(exc)).strip()
-        result = failed(template, submission.student, "error", f"grader: {message}")
+        details = "".join(traceback.format_exception(exc))
+        result = failed(
+            template, submission.student, "error", f"grader: {message}",
+            details=details,
+        )  # fmt: skip
         result.digest = ""  # graded again next time
         return result
 

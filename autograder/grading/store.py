@@ -51,14 +51,16 @@ class Store:
     feedback_dir, autograded_dir : path
         Where ``<student>/<assignment>/`` folders of feedback pages and of
         graded notebooks go.
+    course_id : str
+        The nbgrader course the gradebook is for.
     """
 
-    def __init__(self, url, template, feedback_dir, autograded_dir):
+    def __init__(self, url, template, feedback_dir, autograded_dir, course_id):
         self.assignment = template.assignment
         self.template = template
         self.feedback_dir = Path(feedback_dir)
         self.autograded_dir = Path(autograded_dir)
-        self.gradebook = open_gradebook(url)
+        self.gradebook = open_gradebook(url, course_id)
         RESULTS.metadata.create_all(self.gradebook.engine)
         self._add_assignment(template)
 
@@ -81,32 +83,49 @@ class Store:
         return dict(rows.all())
 
     def save(self, result):
-        """Write ``result``'s files, then commit its grades in one transaction."""
+        """Write ``result``'s files, then commit its grades in one transaction.
+
+        A submission that could not be graded changes no grade: a learner
+        graded before keeps that grade, manual scores included, and gets the
+        error page beside the earlier feedback. ``result`` is then what the
+        gradebook holds (manual scores included), as :meth:`results` says.
+        """
         student = result.student_id
-        result.feedback = self._write(result.files, self.feedback_dir, student)
-        self._write(result.autograded, self.autograded_dir, student)
         gradebook, assignment = self.gradebook, self.assignment
-        gradebook.update_or_create_student(student)
+        graded_before = self._submitted(student)
         if result.status == GRADED:
-            # As nbgrader's SaveAutoGrades does: the autograder's score is
-            # kept apart from a grader's manual one, which it never replaces.
-            gradebook.update_or_create_submission(assignment, student)
+            changed = self._changed_cells(student, result.autograded)
+            result.feedback = self._write(result.files, self.feedback_dir, student)
+            self._write(result.autograded, self.autograded_dir, student)
+            gradebook.update_or_create_student(student)
+            # nbgrader's add_submission builds the submission's objects
+            # before adding it to the session: without this, SQLAlchemy warns
+            # three times (SAWarning) when it would flush half of them.
+            with gradebook.db.no_autoflush:
+                when = {"timestamp": result.timestamp} if result.timestamp else {}
+                gradebook.update_or_create_submission(assignment, student, **when)
             for notebook, record in result.notebooks.items():
                 for cell, score in record["grades"].items():
                     grade = gradebook.find_grade(cell, notebook, assignment, student)
                     grade.auto_score = score
-                    grade.needs_manual_grade = (
-                        grade.manual_score is not None or score is None
-                    )
+                    # nbgrader's rule (a person grades what has no automatic
+                    # score, and reviews every manual score), except that a
+                    # manual score of a cell the learner did not change
+                    # stays done unless it still waits for its review.
+                    if grade.manual_score is None:
+                        grade.needs_manual_grade = score is None
+                    elif (notebook, cell) in changed:
+                        grade.needs_manual_grade = True
                 for cell, text in record["comments"].items():
                     comment = gradebook.find_comment(
                         cell, notebook, assignment, student
                     )
                     comment.auto_comment = text
-        elif self._submitted(student):
-            # The notebooks changed into something that cannot be graded:
-            # the old scores are not this submission's.
-            gradebook.remove_submission(assignment, student)
+        else:
+            result.feedback = self._write(
+                result.files, self.feedback_dir, student, replace=not graded_before
+            )
+            gradebook.update_or_create_student(student)
         key = (RESULTS.c.assignment == assignment) & (RESULTS.c.student == student)
         gradebook.db.execute(delete(RESULTS).where(key))
         gradebook.db.execute(
@@ -121,6 +140,7 @@ class Store:
             )
         )
         gradebook.db.commit()
+        self._fill(result)
 
     def results(self, students):
         """The Result of each of ``students``, as the gradebook has it now."""
@@ -134,19 +154,66 @@ class Store:
             row = stored[student]
             result = Result(
                 student, self.assignment, 0.0, template.max_score, row.status,
-                row.message, row.feedback, tests=dict.fromkeys(template.tests, 0.0),
-                digest=row.digest,
+                row.message, row.feedback, digest=row.digest,
             )  # fmt: skip
-            if row.status == GRADED:
-                # Includes a grader's manual scores, as nbgrader export does.
-                submission = self.gradebook.find_submission(self.assignment, student)
-                result.score = float(submission.score)
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        if grade.name in result.tests:
-                            result.tests[grade.name] = float(grade.score)
-            results.append(result)
+            results.append(self._fill(result))
         return results
+
+    def _fill(self, result):
+        """Put the gradebook's scores (manual ones included) into ``result``.
+
+        As ``nbgrader export``: a cell's score is the manual one if a person
+        gave one, else the automatic one. Cells flagged ``needs_manual_grade``
+        are named in ``pending`` and in the message.
+        """
+        from nbgrader.api import MissingEntry
+
+        result.max_score = self.template.max_score
+        result.tests = dict.fromkeys(self.template.tests, 0.0)
+        result.pending = []
+        try:
+            submission = self.gradebook.find_submission(
+                self.assignment, result.student_id
+            )
+        except MissingEntry:
+            result.score = 0.0
+            return result
+        result.score = float(submission.score)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.name not in result.tests:
+                    continue
+                unscored = grade.auto_score is None and grade.manual_score is None
+                result.tests[grade.name] = None if unscored else float(grade.score)
+                if grade.needs_manual_grade:
+                    result.pending.append(grade.name)
+        notes = [result.message] if result.message else []
+        if result.status != GRADED:
+            notes.append("the grade of the previous submission stands")
+        if result.pending:
+            points = sum(self.template.tests[name] for name in result.pending)
+            notes.append(
+                f"manual grading pending: {', '.join(result.pending)} "
+                f"({points:g} points)"
+            )
+        result.message = "; ".join(notes)
+        return result
+
+    def _changed_cells(self, student, notebooks):
+        """(notebook, cell) whose source differs from the last graded copy."""
+        import nbformat
+
+        changed = set()
+        for name, content in notebooks.items():
+            notebook = Path(name).stem
+            new = _cell_sources(nbformat.reads(content.decode(), as_version=4))
+            path = self.autograded_dir / student / self.assignment / name
+            try:
+                old = _cell_sources(nbformat.read(path, as_version=4))
+            except (OSError, ValueError):
+                old = {}
+            changed |= {(notebook, cell) for cell in new if new[cell] != old.get(cell)}
+        return changed
 
     def _submitted(self, student):
         from nbgrader.api import MissingEntry
@@ -165,11 +232,11 @@ class Store:
         except MissingEntry:
             return None
 
-    def _write(self, files, folder, student):
-        if not files:
-            return ""
+    def _write(self, files, folder, student, replace=True):
         target = folder / student / self.assignment
-        if target.exists():
+        if not files:
+            return str(target) if target.is_dir() and not replace else ""
+        if target.exists() and replace:
             shutil.rmtree(target)
         for name, content in files.items():
             path = target / name
@@ -190,6 +257,14 @@ class Store:
                 gradebook.update_or_create_assignment(name, duedate=due)
                 for notebook in record.notebooks:
                     _copy_notebook(gradebook, name, notebook)
+
+
+def _cell_sources(notebook):
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id")
+    }
 
 
 def _copy_notebook(gradebook, assignment, notebook):

@@ -35,11 +35,17 @@ class Template:
         The course folder's files (``gradebook.db``, ``source/...``) by
         path relative to the course root.
     notebooks : tuple of str
-        File names of the assignment's notebooks.
+        File names of the assignment's notebooks (the release's other files,
+        data or images, are not notebooks: nbgrader copies them beside the
+        learner's notebooks, from ``source/``).
     tests : dict of str to float
-        Points of each graded cell, in notebook order.
+        Points of each graded cell and task, in notebook order, as the
+        gradebook has them.
     max_score : float
-        The assignment's total points.
+        The assignment's total points (the gradebook's, tasks included).
+    manual : tuple of str
+        The graded cells and tasks that a person grades (written answers,
+        manually graded code, tasks): nbgrader records no score for them.
     """
 
     assignment: str
@@ -48,6 +54,21 @@ class Template:
     notebooks: tuple
     tests: dict
     max_score: float
+    manual: tuple = ()
+
+    @property
+    def automatic(self):
+        """The graded cells the autograder scores, in notebook order."""
+        return [name for name in self.tests if name not in self.manual]
+
+    def release_files(self):
+        """The source's files other than notebooks, by path in the assignment."""
+        prefix = f"source/{self.assignment}/"
+        return {
+            name[len(prefix) :]: content
+            for name, content in self.files.items()
+            if name.startswith(prefix) and not name.endswith(".ipynb")
+        }
 
     @property
     def digest(self):
@@ -69,45 +90,57 @@ class Template:
         return root
 
 
-def build(assignment, timeout=30):
+def build(assignment, timeout=30, source=None):
     """Generate ``assignment`` once with nbgrader and return it as a Template.
+
+    ``source`` is its nbgrader source folder (default: the course's
+    ``solutions/<assignment>``).
 
     Raises
     ------
     ValueError
         If there is no such assignment.
     """
-    source = course.source_folder(assignment)
+    source = source or course.source_folder(assignment)
     with tempfile.TemporaryDirectory(prefix="sigmoid-template-") as scratch:
         root = make_course(Path(scratch) / "course", assignment, source)
         generate_assignment(root, assignment, timeout)
-        tests = _test_points(root, assignment)
+        tests, manual = _test_points(root, assignment)
         files = {
             path.relative_to(root).as_posix(): path.read_bytes()
             for path in [root / GRADEBOOK, *sorted((root / "source").rglob("*"))]
             if path.is_file()
         }
         notebooks = tuple(
-            sorted(path.name for path in (root / "release" / assignment).iterdir())
+            sorted(
+                path.name for path in (root / "release" / assignment).glob("*.ipynb")
+            )
         )
     return Template(
-        assignment, int(timeout), files, notebooks, tests, float(sum(tests.values()))
-    )
+        assignment, int(timeout), files, notebooks, tests,
+        float(sum(tests.values())), manual,
+    )  # fmt: skip
 
 
 def _test_points(root, assignment):
-    """Graded cells of the assignment (name: points), in notebook order."""
+    """Graded cells and tasks (name: points) in notebook order; the manual ones.
+
+    A cell is graded by a person when it is a task or a graded cell that the
+    learner writes (nbgrader's "manually graded answer", code or Markdown).
+    """
     with open_gradebook(f"sqlite:///{root / GRADEBOOK}") as gradebook:
         record = gradebook.find_assignment(assignment)
         points = {
             cell.name: cell.max_score
             for notebook in record.notebooks
-            for cell in notebook.grade_cells
+            for cell in [*notebook.grade_cells, *notebook.task_cells]
         }
-    order = []
+    order, manual = [], []
     for path in sorted((root / "source" / assignment).glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in points:
-                order.append(grade_id)
-    return {name: float(points[name]) for name in order}
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade_id") in points:
+                order.append(meta["grade_id"])
+                if meta.get("task") or meta.get("solution"):
+                    manual.append(meta["grade_id"])
+    return {name: float(points[name]) for name in order}, tuple(manual)
