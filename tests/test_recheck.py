@@ -10,11 +10,17 @@ import pytest
 
 from autograder import course
 from autograder.confinement.recheck import (
+    NotPlainData,
     NotRecheckable,
+    Outcome,
+    _hint_only,
+    _parts,
+    changed_in_place,
     decode,
     encode,
     learner_names,
     verdict,
+    without_hidden_tests,
 )
 
 
@@ -42,8 +48,67 @@ def test_plain_data_crosses_unchanged_in_type_shape_and_dtype(value):
     "value", [lambda x: x, object(), np.array([object()]), {1: 2}, {1.5}]
 )
 def test_anything_else_cannot_cross(value):
-    with pytest.raises(NotRecheckable):
+    with pytest.raises(NotPlainData):
         encode(value)
+
+
+class Pretender:
+    """Claims to be a float to isinstance(), and equal to everything."""
+
+    __class__ = property(lambda self: float)
+
+    def __eq__(self, other):
+        return True
+
+
+class LyingFloat(float):
+    def __eq__(self, other):
+        return True
+
+
+def test_no_object_passes_for_plain_data_by_claiming_a_plain_class():
+    assert isinstance(Pretender(), float)
+    with pytest.raises(NotPlainData, match="a Pretender"):
+        encode(Pretender())
+    with pytest.raises(NotPlainData, match="a Pretender inside a tuple"):
+        encode([1.0, (2.0, Pretender())])
+    with pytest.raises(NotPlainData, match="a dict with a key of type int"):
+        encode({"a": {1: 2}})
+    back = decode(encode(LyingFloat(0.25)))
+    assert type(back) is float and back == 0.25 and back != 0.5
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"object": 1}, {"dict": [1]}, {"list": {"a": 1}}, {"a": 1, "b": 2}, [1],
+        {"array": ["|V8", [1], "AAAAAAAAAAA="]},
+    ],
+)  # fmt: skip
+def test_only_known_kinds_are_decoded(data):
+    with pytest.raises((ValueError, TypeError)):
+        decode(data)
+
+
+def test_read_only_arrays_stay_read_only_on_the_other_side():
+    array = np.arange(3.0)
+    array.flags.writeable = False
+    assert not decode(encode(array)).flags.writeable
+    assert decode(encode(np.arange(3.0))).flags.writeable
+
+
+def test_what_the_learner_changed_in_place_is_changed_here_too():
+    x, nested, labels = np.zeros(3), [np.zeros(2), [1, 2]], {"y": [0, 1], "k": 2}
+    changed_in_place(
+        (x, nested, labels),
+        (np.ones(3), [np.ones(2), [5, 6, 7]], {"y": [1, 1], "k": 3}),
+    )
+    assert x.tolist() == [1, 1, 1]
+    assert nested[0].tolist() == [1, 1] and nested[1] == [5, 6, 7]
+    assert labels == {"y": [1, 1], "k": 3}
+    resized = np.zeros(4)
+    changed_in_place([resized], [np.zeros(2)])
+    assert np.isnan(resized).all()
 
 
 def test_arrays_come_back_writable():
@@ -65,10 +130,11 @@ def test_arrays_from_the_learners_side_are_plain_or_refused(message):
         decode(message)
 
 
-def test_not_recheckable_gets_past_the_checks_except_clauses():
+def test_what_cannot_cross_gets_past_the_checks_except_clauses():
     # The checks turn any Exception from the learner's function into a
-    # failure; this one must reach the re-check instead.
+    # failure; these must reach the re-check instead.
     assert not issubclass(NotRecheckable, Exception)
+    assert not issubclass(NotPlainData, Exception)
 
 
 def test_the_learner_names_are_what_the_solution_cells_define():
@@ -78,14 +144,46 @@ def test_the_learner_names_are_what_the_solution_cells_define():
 
 
 def test_the_recheck_decides_and_every_disagreement_is_named():
-    final, notes = verdict(
-        {"a": 2.0, "b": 1.0, "c": 3.0}, {"a": 0.0, "b": 1.0, "c": None}
-    )
-    assert final == {"a": 0.0, "b": 1.0, "c": 3.0}
+    outcomes = {
+        "a": Outcome(0.0, "CheckFailure: wrong"),
+        "b": Outcome(1.0),
+        "c": Outcome(None, note="c not re-checked: the test passes f a function"),
+        "d": Outcome(0.0, "A hidden test of this cell failed", hidden=True),
+        "e": Outcome(0.0, "f returned a Liar", note="e: f returned a Liar"),
+    }
+    final, notes = verdict({"a": 2.0, "b": 1.0, "c": 3.0, "d": 1.0, "e": 1.0}, outcomes)
+    assert final == {"a": 0.0, "b": 1.0, "c": 3.0, "d": 0.0, "e": 0.0}
     assert notes == [
         "a: nbgrader 2, re-check 0",
-        "c not re-checked (values that cannot cross)",
+        "c not re-checked: the test passes f a function",
+        "e: f returned a Liar",
     ]
+
+
+SOURCE = """check(f, [1.0])
+### BEGIN HIDDEN TESTS
+check(f, [0.125])
+### END HIDDEN TESTS
+check(f, [2.0])
+"""
+
+
+def test_a_test_cell_runs_as_visible_and_hidden_parts_in_order():
+    assert _parts(SOURCE) == [
+        (False, "check(f, [1.0])\n"),
+        (True, "check(f, [0.125])\n"),
+        (False, "\ncheck(f, [2.0])\n"),
+    ]
+    assert without_hidden_tests(SOURCE) == "check(f, [1.0])\n\ncheck(f, [2.0])\n"
+    split = "check(f,\n### BEGIN HIDDEN TESTS\n[1])\n### END HIDDEN TESTS\n"
+    assert _parts(split) == [(True, "check(f,\n\n[1])\n")]
+
+
+def test_a_hidden_failure_shows_its_hint_and_no_input():
+    message = "CheckFailure: f(0.125) returned the wrong value.\n  input: 0.125\nHint: use exp"
+    shown = _hint_only(message)
+    assert "0.125" not in shown
+    assert shown.endswith("\nHint: use exp")
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux")

@@ -6,7 +6,6 @@ them, so a grader may call them in another process. While they run,
 sklearn.metrics is unavailable: the exercise asks for NumPy alone.
 """
 
-import contextlib
 import importlib.util
 import signal
 import sys
@@ -17,7 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.machinery import HINTS, CheckFailure, _message, _reference, _show
+from autograder.checks.machinery import (
+    HINTS,
+    CheckFailure,
+    _message,
+    _private,
+    _reference,
+    _same_input,
+    _show,
+)
 
 HINTS.update(
     {
@@ -171,9 +178,13 @@ def check_metric(func, name, cases, *, aspect="values", exact=False, hint=None):
     expected_func = _reference(name)
     quiet = aspect in ("zero_division", "one_class")
     for case in cases:
+        # Expected from a copy taken before the learner's call: a function
+        # that overwrites its arguments cannot change what it is compared with.
+        private = _private(case)
+        expected = _call_metric(expected_func, name, _private(case), hint)
         got = _call_metric(func, name, case, hint, forbid_warnings=quiet)
-        expected = _call_metric(expected_func, name, case, hint)
-        _compare_metric(name, case, expected, got, hint, exact=exact)
+        _require_untouched(name, case, private, hint)
+        _compare_metric(name, private, expected, got, hint, exact=exact)
 
 
 def check_metric_raises(func, name, cases, *, exception=ValueError, hint=None):
@@ -280,7 +291,8 @@ def check_metric_speed(func, name, case, *, budget_s, hint=None):
     >>> check_metric_speed(roc_auc, "roc_auc", {"y_true": y, "scores": y}, budget_s=5)
     """
     hint = hint or HINTS[(name, "speed")]
-    expected = _call_metric(_reference(name), name, case, hint)
+    private = _private(case)
+    expected = _call_metric(_reference(name), name, _private(case), hint)
     start = time.perf_counter()
     try:
         with _time_limit(budget_s):
@@ -298,7 +310,25 @@ def check_metric_speed(func, name, case, *, budget_s, hint=None):
                 hint,
             )
         )
-    _compare_metric(name, case, expected, got, hint)
+    _require_untouched(name, case, private, hint)
+    _compare_metric(name, private, expected, got, hint)
+
+
+def _require_untouched(name, case, before, hint):
+    """Fail if the learner's call changed one of the arguments of ``case``."""
+    for key, value in case.items():
+        if not _same_input(before[key], value):
+            raise CheckFailure(
+                _message(
+                    f"{name} changed its argument {key}.",
+                    [
+                        (f"{key} before", _show_argument(before[key])),
+                        (f"{key} after", _show_argument(value)),
+                    ],
+                    "A metric reads its arguments and never changes them: "
+                    "work on a copy (np.array(y_true)) or on new arrays.",
+                )  # fmt: skip
+            )
 
 
 def _arguments(name, case):
@@ -469,21 +499,15 @@ class _without_sklearn_metrics:
         return False
 
 
-def call_constraints():
-    """What the checks forbid the learner's function right now, as plain data.
-
-    A grader that calls the learner's function in another process (the
-    re-check in :mod:`autograder.confinement.recheck`) passes this along and applies it
-    there with :func:`constrained`, so the rule holds where the code runs.
-    """
-    return {"without_sklearn_metrics": _without_sklearn_metrics.active > 0}
-
-
-def constrained(constraints):
-    """A context in which the ``constraints`` of :func:`call_constraints` hold."""
-    if constraints.get("without_sklearn_metrics"):
-        return _without_sklearn_metrics()
-    return contextlib.nullcontext()
+# The checks that forbid learner code a module, and the modules: a grader
+# that calls the learner's code elsewhere withholds them there for good
+# (autograder.confinement.withheld); in the learner's own session the
+# profile hook above stands in.
+WITHHELD_MODULES = {
+    "check_metric": ("sklearn.metrics",),
+    "check_metric_raises": ("sklearn.metrics",),
+    "check_metric_speed": ("sklearn.metrics",),
+}
 
 
 class _time_limit:

@@ -42,6 +42,7 @@ import nbformat
 from autograder import course
 from autograder.confinement import limits, recheck, sandbox, sanitise
 from autograder.confinement.zygote import Zygote
+from autograder.grading.rechecked import store_scores, write_outputs
 from autograder.nbgrader_run import (
     NbgraderFailed,
     api,
@@ -174,19 +175,30 @@ def _grade_in(root, template, submission, isolation, slot):
              *sandbox_args(isolation, slot, [rechecking], read_only=[submitted])],
             cwd=rechecking, env=env, timeout=template.timeout,
         ) as rechecked:  # fmt: skip
-            result = _autograde(root, template, student, autograded)
+
+            def decide(result):
+                # Before the feedback: its pages show the re-check's scores
+                # and messages, as the gradebook and the CSV do.
+                rechecked.apply(result)
+                _record_rechecked(result)
+                store_scores(root, assignment, student, result.tests)
+                for notebook in autograded.glob("*.ipynb"):
+                    write_outputs(notebook, rechecked.outcomes)
+
+            result = _autograde(root, template, student, autograded, decide)
             if result.status != GRADED:
                 return result
-            rechecked.apply(result)
-        _record_rechecked(result)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
     result.autograded = _read_files(autograded, "*.ipynb")
     return result
 
 
-def _autograde(root, template, student, autograded):
-    """nbgrader's autograde and feedback; the Result they recorded."""
+def _autograde(root, template, student, autograded, decide):
+    """nbgrader's autograde and feedback; the Result they recorded.
+
+    ``decide`` settles the Result's scores between the two.
+    """
     assignment = template.assignment
     nbgrader = api(root, template.timeout)
     # A cell that hangs is interrupted after the timeout; this bounds the
@@ -198,6 +210,7 @@ def _autograde(root, template, student, autograded):
             # After autograde: the scores nbgrader recorded, and the learner's
             # outputs made plain, bounded text before any page shows them.
             result = read_grades(root, template, student)
+            decide(result)
             for notebook in autograded.glob("*.ipynb"):
                 sanitise.bound_outputs(notebook)
             run_step(nbgrader.generate_feedback, assignment, student)
