@@ -180,7 +180,10 @@ def test_a_test_cell_runs_as_visible_and_hidden_parts_in_order():
 
 
 def test_a_hidden_failure_shows_its_hint_and_no_input():
-    message = "CheckFailure: f(0.125) returned the wrong value.\n  input: 0.125\nHint: use exp"
+    message = (
+        "CheckFailure: f(0.125) returned the wrong value.\n  input: 0.125\n"
+        "Hint: use exp"
+    )
     shown = _hint_only(message)
     assert "0.125" not in shown
     assert shown.endswith("\nHint: use exp")
