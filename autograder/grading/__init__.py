@@ -77,6 +77,9 @@ def grade(
     course.source_folder(assignment)  # a clear error before any work
     submissions = Path(submissions).resolve()
     students = collect.students(submissions)
+    # Not graded, not in the gradebook: nbgrader would take them for others.
+    invalid = collect.invalid_ids(students)
+    students = [student for student in students if student not in invalid]
     csv_path = Path(csv_path).resolve()
     if not csv_path.parent.is_dir():
         raise ValueError(
@@ -138,5 +141,11 @@ def grade(
             finally:
                 progress.close()
         results = store.results(students)
+    for student, message in invalid.items():
+        result = Result(
+            student, assignment, 0.0, release.max_score, "invalid learner id",
+            message, tests=dict.fromkeys(release.tests, 0.0),
+        )  # fmt: skip
+        results.append(result)
     report.write_csv(results, csv_path, list(release.tests))
     return results
