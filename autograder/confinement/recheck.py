@@ -301,6 +301,13 @@ class Worker:
         except ProcessLookupError:
             pass
         self.process.wait()
+        # Closed now, not when collected: a ResourceWarning then would be
+        # taken for the learner's, in whichever check runs at that moment.
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:  # a write the worker never read
+                pass
 
 
 class LearnerFunction:

@@ -6,6 +6,8 @@ One module per step:
 - :mod:`.collect`: read the learners' submissions, as data;
 - :mod:`.one_learner`: grade one learner with nbgrader, in a sandbox (a pure
   function of the two, run by local processes or Dask workers);
+- :mod:`.rechecked`: the trusted re-check's scores and messages, put where
+  nbgrader's feedback takes them from;
 - :mod:`.schedule`: run it for every learner, locally or on Dask;
 - :mod:`.store`: put each result in nbgrader's gradebook as it comes;
 - :mod:`.report`: progress, and the CSV file rebuilt from the gradebook.
