@@ -1,5 +1,6 @@
 """The re-check's boundary: plain data only, and its verdict."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -209,3 +210,40 @@ def test_grading_without_isolation_is_refused_with_what_is_missing(tmp_path):
     assert "unshare (mount, network): No space left on device" in process.stderr
     assert "--unsafe-no-sandbox" in process.stderr
     assert not (tmp_path / "g.csv").exists()
+
+
+@pytest.mark.slow
+def test_keras_models_cross_as_data_and_only_keras_own_classes_load():
+    import keras
+
+    from autograder.confinement.recheck import (
+        _argument,
+        _load_model,
+        _model_file,
+        _rebuilt_model,
+    )
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input(shape=(2,)), keras.layers.Dense(1, activation="sigmoid")]
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    X = np.array([[0.5, -1.0], [2.0, 0.0]], np.float32)
+    # A trusted model to the learner's side: configuration and weights.
+    sent = json.loads(json.dumps(encode(model, _argument)))
+    rebuilt = decode(sent, {"keras_model": _rebuilt_model})
+    assert np.array_equal(rebuilt.predict(X, verbose=0), model.predict(X, verbose=0))
+    # A learner's model back: a .keras file, loaded with safe_mode, compiled.
+    back = json.loads(json.dumps(encode(model, _model_file)))
+    loaded = decode(back, {"keras": _load_model})
+    assert loaded.compiled and loaded.loss == "binary_crossentropy"
+    assert np.array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+
+    class Own(keras.Sequential):
+        pass
+
+    own = Own([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    with pytest.raises(NotPlainData, match="cannot be rebuilt"):
+        _load_model(_model_file(own)["keras"])
+    with pytest.raises(NotPlainData, match="a LearnerFunction|a function"):
+        _model_file(lambda x: x)

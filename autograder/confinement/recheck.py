@@ -481,6 +481,8 @@ def _load_model(data):
     Loaded with ``safe_mode=True`` (no code in the file is run) here, where
     no learner code runs; anything that does not load is not a model.
     """
+    import zipfile
+
     import keras
 
     if type(data) is not str:
@@ -490,9 +492,20 @@ def _load_model(data):
         path = Path(folder) / "model.keras"
         path.write_bytes(raw)
         try:
+            # A .keras file is a zip: what it unpacks to is bounded first.
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(item.file_size for item in archive.infolist())
+            if unpacked > MAX_MODEL_BYTES:
+                raise ValueError(f"it unpacks to {unpacked:,} bytes")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return keras.saving.load_model(path, compile=True, safe_mode=True)
+                model = keras.saving.load_model(path, compile=True, safe_mode=True)
+            if model.count_params() > MAX_MODEL_PARAMETERS:
+                raise ValueError(
+                    f"it has {model.count_params():,} parameters, more than the "
+                    f"{MAX_MODEL_PARAMETERS:,} the checks train"
+                )
+            return model
         except Exception as exc:
             reason = " ".join(str(exc).split())[:200]
             raise NotPlainData(
@@ -500,6 +513,12 @@ def _load_model(data):
                 f"and weights ({type(exc).__name__}: {reason}); use Keras's own "
                 "layers, losses and optimizers"
             ) from None
+
+
+# A learner's model is trained in the grader, which has no resource limits
+# of its own: its size is bounded before it is loaded and trained.
+MAX_MODEL_BYTES = 64 * 2**20
+MAX_MODEL_PARAMETERS = 2_000_000
 
 
 def _withheld_modules(cells):
@@ -871,7 +890,9 @@ def _model_file(value):
     with tempfile.TemporaryDirectory(prefix="model-") as folder:
         path = Path(folder) / "model.keras"
         try:
-            value.save(path)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # Keras's, not the learner's
+                value.save(path)
         except Exception as exc:
             reason = " ".join(str(exc).split())[:200]
             raise NotPlainData(
