@@ -114,7 +114,12 @@ def encode(value, other=None):
         raise NotPlainData(inside) from None
     if other is not None:
         return other(value)
-    raise NotPlainData(f"a {_type_name(value)}")
+    raise NotPlainData(_a(_type_name(value)))
+
+
+def _a(noun):
+    """'a Liar', 'an Opaque'."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _type_name(value):
@@ -380,6 +385,8 @@ def _learner_exception(kind, message):
 def _not_plain_message(name, what, args, kwargs):
     """'sigmoid returned a LyingObject; expected a float ...' for the learner."""
     expected = _expected_kind(name, args, kwargs)
+    if "Keras model" in what:
+        return f"{name} returned {what}: it does not count as an answer."
     return (
         f"{name} returned {what}, which does not count as an answer: only "
         "numbers, strings, None, NumPy arrays of numbers and lists, tuples or "
@@ -464,7 +471,7 @@ def _argument(value):
     keras = sys.modules.get("keras")
     if keras is not None and isinstance(value, keras.Model):
         return {"keras_model": _model_data(value)}
-    raise NotPlainData(f"a {_type_name(value)}")
+    raise NotPlainData(_a(_type_name(value)))
 
 
 def _model_data(model):
@@ -510,8 +517,8 @@ def _load_model(data):
             reason = " ".join(str(exc).split())[:200]
             raise NotPlainData(
                 f"a Keras model that cannot be rebuilt from its configuration "
-                f"and weights ({type(exc).__name__}: {reason}); use Keras's own "
-                "layers, losses and optimizers"
+                f"and weights ({type(exc).__name__}: {reason}); only a model made "
+                "of Keras's own classes (layers, losses, optimizers) can be checked"
             ) from None
 
 
@@ -886,7 +893,7 @@ def _model_file(value):
     """A Keras model the learner's function returned, as its ``.keras`` file."""
     keras = sys.modules.get("keras")
     if keras is None or not isinstance(value, keras.Model):
-        raise NotPlainData(f"a {_type_name(value)}")
+        raise NotPlainData(_a(_type_name(value)))
     with tempfile.TemporaryDirectory(prefix="model-") as folder:
         path = Path(folder) / "model.keras"
         try:
