@@ -330,7 +330,9 @@ class LearnerFunction:
         name = self.__name__
         reply = self.worker.call(name, args, kwargs, checks.call_context())
         if "unsupported" in reply:
-            raise NotRecheckable(f"{name}: {reply['unsupported']}")
+            # The learner's side says so, and learner code may have written
+            # that answer: a failed call, never a test that is not checked.
+            raise LearnerError(f"{name} could not take its arguments")
         for category, message in _listed(reply.get("warnings")):
             kind = getattr(builtins, str(category), None)
             if not (isinstance(kind, type) and issubclass(kind, Warning)):
