@@ -19,8 +19,9 @@ The steps, in order, are those of :func:`_grade_in`: write the submission
 into a fresh course, install the sandboxed kernel (its arguments come from
 :func:`sandbox_args` alone), start the trusted re-check's worker (a second
 sandbox, with a folder of its own, running the learner's notebook while
-nbgrader grades), autograde, read the grades, generate the feedback, apply
-the re-check, read the feedback and the graded notebook. The kernel and the
+nbgrader grades), autograde, read the grades, apply the re-check (its scores
+go into the gradebook and its messages into the test cells' outputs),
+generate the feedback, read the feedback and the graded notebook. The kernel and the
 worker are forked, already loaded, by the grading process's
 :mod:`~autograder.confinement.zygote`, started with its first learner.
 """
