@@ -6,7 +6,6 @@ them, so a grader may call them in another process. While they run,
 sklearn.metrics is unavailable: the exercise asks for NumPy alone.
 """
 
-import importlib.util
 import signal
 import sys
 import threading
@@ -25,6 +24,7 @@ from autograder.checks.machinery import (
     _same_input,
     _show,
 )
+from autograder.confinement.withheld import module_folder
 
 HINTS.update(
     {
@@ -452,17 +452,6 @@ def _sklearn_message(name, case, exc):
     )
 
 
-def _sklearn_metrics_folder():
-    """Where sklearn.metrics lives, found without importing scikit-learn."""
-    try:
-        spec = importlib.util.find_spec("sklearn")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or spec.origin is None:
-        return None
-    return str(Path(spec.origin).resolve().parent / "metrics")
-
-
 class _without_sklearn_metrics:
     """Make any Python frame of sklearn.metrics raise while this is active.
 
@@ -473,12 +462,10 @@ class _without_sklearn_metrics:
     """
 
     folder = None
-    active = 0  # how many are entered; a grader's proxy passes this on
 
     def __enter__(self):
-        _without_sklearn_metrics.active += 1
         if _without_sklearn_metrics.folder is None:
-            _without_sklearn_metrics.folder = _sklearn_metrics_folder() or ""
+            _without_sklearn_metrics.folder = module_folder("sklearn.metrics") or ""
         folder = _without_sklearn_metrics.folder
         self.saved = sys.getprofile()
         if not folder:
@@ -494,7 +481,6 @@ class _without_sklearn_metrics:
         return self
 
     def __exit__(self, *exc):
-        _without_sklearn_metrics.active -= 1
         sys.setprofile(self.saved)
         return False
 
