@@ -186,14 +186,16 @@ def test_feedback_pages_show_the_scores_of_the_csv(batches, assignment):
     for learner, row in batch["rows"].items():
         if row["status"] != "graded":
             continue
-        shown = {}
+        shown, total = {}, 0.0
         for page in Path(row["feedback"]).glob("*.html"):
             text = html.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
+            total += float(re.search(r"Score:\s+([0-9.]+)\s+/", text).group(1))
             for name, score in re.findall(
-                r"Grade cell: (\S+)\s+Score: ([0-9.]+) /", text
+                r"Grade cell:\s+(\S+)\s+Score:\s+([0-9.]+)\s+/", text
             ):
                 shown[name] = float(score)
         assert shown == scores(row), learner
+        assert total == float(row["score"]), learner
 
 
 @pytest.mark.parametrize("assignment", list(ATTACKS))
