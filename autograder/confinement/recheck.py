@@ -352,7 +352,7 @@ class LearnerFunction:
             )
         if "error" in reply:
             kind, message = [str(part) for part in _listed(reply["error"])[:2]]
-            raise _learner_exception(kind, message)
+            raise _learner_exception(name, kind, message)
         try:
             return decode(reply.get("result"), {"keras": _load_model})
         except NotPlainData as exc:
@@ -370,12 +370,16 @@ def _listed(value):
     return value if isinstance(value, list) else []
 
 
-def _learner_exception(kind, message):
+def _learner_exception(name, kind, message):
     """The exception to raise here for one the learner's function raised there."""
     from autograder import checks
 
     if kind == ReferenceCalled.__name__:
-        return ReferenceCalled(message)
+        return ReferenceCalled(
+            f"{name} called the course's reference implementation, which is "
+            "withheld while your work is graded: a call to it earns nothing. "
+            f"Write {name} yourself."
+        )
     if kind == "ModuleWithheld":
         return checks.metrics._SklearnMetricsCalled(message)
     error = getattr(builtins, kind, None)
@@ -685,13 +689,18 @@ def _test(source, grade_id, namespace, points):
             return Outcome(None, note=note)
         except (NotPlainData, ReferenceCalled) as exc:
             message = str(exc)
-            return Outcome(0.0, message, hidden, note=f"{grade_id}: {message}")
+            note = f"{grade_id}: {message}"
+            return Outcome(0.0, message, hidden, note=_shortened(note, 160))
         except BaseException as exc:
             message = _failure_text(exc)
             if hidden:
                 message = _hint_only(message)
             return Outcome(0.0, message, hidden)
     return Outcome(points)
+
+
+def _shortened(text, limit):
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _failure_text(exc):
