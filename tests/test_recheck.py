@@ -247,3 +247,29 @@ def test_keras_models_cross_as_data_and_only_keras_own_classes_load():
         _load_model(_model_file(own)["keras"])
     with pytest.raises(NotPlainData, match="a LearnerFunction|a function"):
         _model_file(lambda x: x)
+
+
+@pytest.mark.slow
+def test_the_kernel_gets_no_hidden_test_and_the_recheck_all_of_them(tmp_path):
+    from nbgrader.api import Gradebook
+
+    from autograder.grading import template
+
+    release = template.build("02-vanishing-gradients", timeout=30)
+    root = release.unpack(tmp_path / "course")
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "sigmoid-course") as book:
+        notebook = book.find_notebook("gradients", "02-vanishing-gradients")
+        kernel = {cell.name: cell.source for cell in notebook.source_cells}
+    source = root / "source" / "02-vanishing-gradients" / "gradients.ipynb"
+    cells = nbformat.read(source, as_version=4).cells
+    full = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    tests = [name for name in full if name.startswith("test_")]
+    assert tests and all("### BEGIN HIDDEN TESTS" in full[name] for name in tests)
+    for name in tests:
+        # What nbgrader puts back into the learner's notebook and runs there.
+        assert kernel[name] == without_hidden_tests(full[name])
+        assert "HIDDEN" not in kernel[name]
