@@ -43,7 +43,7 @@ EXPECTED = {
     "crash": ("kernel died", 0),  # os.abort()
     "edited": ("graded", 19),  # test cell edited: restored
     "deleted": ("graded", 19),  # test cell deleted: restored
-    "hostile-liar": ("graded", 16),  # __eq__ / __array__ lie: not fooled
+    "hostile-liar": ("graded", 16),  # __eq__ / __array__ lie: a wrong answer
     "hostile-network": ("graded", 21),  # the web server sees nothing
     "hostile-selfgrade": ("graded", 16),  # checks replaced: re-check decides
     "hostile-patching": ("graded", 16),  # numpy, math, reference patched
@@ -180,10 +180,12 @@ def test_self_grading_is_caught_and_flagged(graded):
         )
 
 
-def test_a_lying_object_is_not_rechecked_and_scores_what_nbgrader_gave(graded):
+def test_a_lying_object_is_a_wrong_answer_that_says_what_came_back(graded):
     row = graded["rows"]["hostile-liar"]
     assert float(row["test_sigmoid_values"]) == 0
-    assert "test_sigmoid_values not re-checked" in row["message"]
+    assert "test_sigmoid_values: sigmoid returned a Liar" in row["message"]
+    assert "does not count as an answer" in row["message"]
+    assert "not re-checked" not in row["message"]
 
 
 def test_no_file_of_ours_changes_and_nothing_is_written_outside(graded):

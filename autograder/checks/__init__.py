@@ -26,13 +26,12 @@ from autograder.checks.classification import (
     check_predict_labels,
 )
 from autograder.checks.gradients import check_gradients
-from autograder.checks.machinery import CheckFailure
+from autograder.checks.machinery import CheckFailure, call_context
 from autograder.checks.metrics import (
-    call_constraints,
+    WITHHELD_MODULES,
     check_metric,
     check_metric_raises,
     check_metric_speed,
-    constrained,
 )
 from autograder.checks.sigmoid import check_extremes, check_shapes, check_values
 
@@ -57,6 +56,16 @@ __all__ = [
     "check_metric",
     "check_metric_raises",
     "check_metric_speed",
-    "call_constraints",
-    "constrained",
+    "call_context",
+    "withheld_modules",
 ]
+
+
+def withheld_modules(names):
+    """Modules learner code must not use while the checks ``names`` run.
+
+    >>> withheld_modules(["check_values", "check_metric"])
+    ['sklearn.metrics']
+    """
+    found = [module for name in names for module in WITHHELD_MODULES.get(name, ())]
+    return list(dict.fromkeys(found))

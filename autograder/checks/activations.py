@@ -17,7 +17,9 @@ from autograder.checks.machinery import (
     _call,
     _describe,
     _message,
+    _private,
     _reference,
+    _same_input,
 )
 
 HINTS.update(
@@ -183,7 +185,9 @@ def check_arrays(
     hint = hint or HINTS[(name, aspect)]
     expected_func = _reference(name)
     for args, kwargs in cases:
-        before = [np.array(a, copy=True) for a in args]
+        # Expected from copies taken before the learner's call.
+        before = _private((args, kwargs))
+        expected = expected_func(*_private(args), **_private(kwargs))
         shown = (
             args[0] if len(args) == 1 and not kwargs else _CallArguments(args, kwargs)
         )
@@ -194,10 +198,8 @@ def check_arrays(
             hint,
             forbid_warnings=True,
         )
-        for original, copy in zip(args, before, strict=True):
-            if isinstance(original, np.ndarray) and not np.array_equal(
-                original, copy, equal_nan=True
-            ):
+        for original, copy in zip(args, before[0], strict=True):
+            if not _same_input(copy, original):
                 raise CheckFailure(
                     _message(
                         f"{name}({_describe(shown)}) changed its input.",
@@ -205,7 +207,6 @@ def check_arrays(
                         hint,
                     )
                 )
-        expected = expected_func(*args, **kwargs)
         _compare_results(name, shown, expected, got, rtol, atol, hint)
 
 

@@ -17,6 +17,7 @@ from autograder.checks.machinery import (
     CheckFailure,
     _call,
     _close,
+    _context,
     _fail,
     _message,
     _reference,
@@ -155,7 +156,8 @@ def check_build_model(build_model, n_features):
     keras = _keras()
     hint = HINTS[("build_model", "structure")]
     keras.utils.set_random_seed(0)
-    model = _call(lambda n: build_model(n), "build_model", n_features, hint)
+    with _context(keras_seed=0):
+        model = _call(lambda n: build_model(n), "build_model", n_features, hint)
     fail = _model_failure(f"build_model({n_features})", hint)
     if not isinstance(model, keras.Model):
         fail(f"returned {type(model).__name__}, not a Keras model.")
@@ -233,7 +235,8 @@ def check_model_learns(build_model, n_features, *, seed, epochs=20, min_auc=0.85
     scores = X @ weights / np.linalg.norm(weights)
     y = (scores + rng.normal(scale=0.3, size=600) > 0).astype(np.float32)
     keras.utils.set_random_seed(seed)
-    model = _call(lambda n: build_model(n), "build_model", n_features, hint)
+    with _context(keras_seed=seed):
+        model = _call(lambda n: build_model(n), "build_model", n_features, hint)
     what = f"the model of build_model({n_features})"
     fail = _model_failure(what, hint)
     try:
@@ -320,9 +323,9 @@ def check_fix_labels(fix_labels, cases):
     for labels in cases:
         labels = np.asarray(labels)
         before = labels.copy()
+        expected = reference.fix_labels(labels.copy())
         label = _show(labels)
         got = _call(_with(fix_labels, labels), name, label, hint)
-        expected = reference.fix_labels(labels)
         if not np.array_equal(labels, before):
             rows = [("before", before), ("after", labels)]
             raise CheckFailure(

@@ -6,8 +6,6 @@ them, so a grader may call them in another process. While they run,
 sklearn.metrics is unavailable: the exercise asks for NumPy alone.
 """
 
-import contextlib
-import importlib.util
 import signal
 import sys
 import threading
@@ -17,7 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.machinery import HINTS, CheckFailure, _message, _reference, _show
+from autograder.checks.machinery import (
+    HINTS,
+    CheckFailure,
+    _message,
+    _private,
+    _reference,
+    _same_input,
+    _show,
+)
+from autograder.confinement.withheld import module_folder
 
 HINTS.update(
     {
@@ -171,9 +178,13 @@ def check_metric(func, name, cases, *, aspect="values", exact=False, hint=None):
     expected_func = _reference(name)
     quiet = aspect in ("zero_division", "one_class")
     for case in cases:
+        # Expected from a copy taken before the learner's call: a function
+        # that overwrites its arguments cannot change what it is compared with.
+        private = _private(case)
+        expected = _call_metric(expected_func, name, _private(case), hint)
         got = _call_metric(func, name, case, hint, forbid_warnings=quiet)
-        expected = _call_metric(expected_func, name, case, hint)
-        _compare_metric(name, case, expected, got, hint, exact=exact)
+        _require_untouched(name, case, private, hint)
+        _compare_metric(name, private, expected, got, hint, exact=exact)
 
 
 def check_metric_raises(func, name, cases, *, exception=ValueError, hint=None):
@@ -280,7 +291,8 @@ def check_metric_speed(func, name, case, *, budget_s, hint=None):
     >>> check_metric_speed(roc_auc, "roc_auc", {"y_true": y, "scores": y}, budget_s=5)
     """
     hint = hint or HINTS[(name, "speed")]
-    expected = _call_metric(_reference(name), name, case, hint)
+    private = _private(case)
+    expected = _call_metric(_reference(name), name, _private(case), hint)
     start = time.perf_counter()
     try:
         with _time_limit(budget_s):
@@ -298,7 +310,25 @@ def check_metric_speed(func, name, case, *, budget_s, hint=None):
                 hint,
             )
         )
-    _compare_metric(name, case, expected, got, hint)
+    _require_untouched(name, case, private, hint)
+    _compare_metric(name, private, expected, got, hint)
+
+
+def _require_untouched(name, case, before, hint):
+    """Fail if the learner's call changed one of the arguments of ``case``."""
+    for key, value in case.items():
+        if not _same_input(before[key], value):
+            raise CheckFailure(
+                _message(
+                    f"{name} changed its argument {key}.",
+                    [
+                        (f"{key} before", _show_argument(before[key])),
+                        (f"{key} after", _show_argument(value)),
+                    ],
+                    "A metric reads its arguments and never changes them: "
+                    "work on a copy (np.array(y_true)) or on new arrays.",
+                )  # fmt: skip
+            )
 
 
 def _arguments(name, case):
@@ -422,17 +452,6 @@ def _sklearn_message(name, case, exc):
     )
 
 
-def _sklearn_metrics_folder():
-    """Where sklearn.metrics lives, found without importing scikit-learn."""
-    try:
-        spec = importlib.util.find_spec("sklearn")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or spec.origin is None:
-        return None
-    return str(Path(spec.origin).resolve().parent / "metrics")
-
-
 class _without_sklearn_metrics:
     """Make any Python frame of sklearn.metrics raise while this is active.
 
@@ -443,12 +462,10 @@ class _without_sklearn_metrics:
     """
 
     folder = None
-    active = 0  # how many are entered; a grader's proxy passes this on
 
     def __enter__(self):
-        _without_sklearn_metrics.active += 1
         if _without_sklearn_metrics.folder is None:
-            _without_sklearn_metrics.folder = _sklearn_metrics_folder() or ""
+            _without_sklearn_metrics.folder = module_folder("sklearn.metrics") or ""
         folder = _without_sklearn_metrics.folder
         self.saved = sys.getprofile()
         if not folder:
@@ -464,26 +481,19 @@ class _without_sklearn_metrics:
         return self
 
     def __exit__(self, *exc):
-        _without_sklearn_metrics.active -= 1
         sys.setprofile(self.saved)
         return False
 
 
-def call_constraints():
-    """What the checks forbid the learner's function right now, as plain data.
-
-    A grader that calls the learner's function in another process (the
-    re-check in :mod:`autograder.confinement.recheck`) passes this along and applies it
-    there with :func:`constrained`, so the rule holds where the code runs.
-    """
-    return {"without_sklearn_metrics": _without_sklearn_metrics.active > 0}
-
-
-def constrained(constraints):
-    """A context in which the ``constraints`` of :func:`call_constraints` hold."""
-    if constraints.get("without_sklearn_metrics"):
-        return _without_sklearn_metrics()
-    return contextlib.nullcontext()
+# The checks that forbid learner code a module, and the modules: a grader
+# that calls the learner's code elsewhere withholds them there for good
+# (autograder.confinement.withheld); in the learner's own session the
+# profile hook above stands in.
+WITHHELD_MODULES = {
+    "check_metric": ("sklearn.metrics",),
+    "check_metric_raises": ("sklearn.metrics",),
+    "check_metric_speed": ("sklearn.metrics",),
+}
 
 
 class _time_limit:

@@ -13,6 +13,9 @@ that run it, start what runs it, or take anything back from it:
 - :mod:`~autograder.confinement.recheck`: the trusted re-check, which scores
   the tests in a process that never ran learner code, with only plain data
   crossing from the learner's process;
+- :mod:`~autograder.confinement.withheld`: what the re-check's worker cannot
+  use (the course's reference, modules an exercise forbids), hidden from its
+  file system and disarmed in its memory;
 - :mod:`~autograder.confinement.sanitise`: feedback stripped of script and
   network requests before a learner sees it.
 """

@@ -6,6 +6,8 @@ One module per step:
 - :mod:`.collect`: read the learners' submissions, as data;
 - :mod:`.one_learner`: grade one learner with nbgrader, in a sandbox (a pure
   function of the two, run by local processes or Dask workers);
+- :mod:`.rechecked`: the trusted re-check's scores and messages, put where
+  nbgrader's feedback takes them from;
 - :mod:`.schedule`: run it for every learner, locally or on Dask;
 - :mod:`.store`: put each result in nbgrader's gradebook as it comes;
 - :mod:`.report`: progress, and the CSV file rebuilt from the gradebook.
@@ -86,6 +88,9 @@ def grade(
     submissions = Path(submissions).resolve()
     students = collect.students(submissions)
     late.read_timestamps(submissions, assignment)  # malformed ones stop us here
+    # Not graded, not in the gradebook: nbgrader would take them for others.
+    invalid = collect.invalid_ids(students)
+    students = [student for student in students if student not in invalid]
     csv_path = Path(csv_path).resolve()
     if not csv_path.parent.is_dir():
         raise ValueError(
@@ -148,6 +153,12 @@ def grade(
                 progress.close()
         results = store.results(students)
     _charge_late_work(results, assignment, submissions, course_dir, db_url)
+    for student, message in invalid.items():
+        result = Result(
+            student, assignment, 0.0, release.max_score, "invalid learner id",
+            message, tests=dict.fromkeys(release.tests, 0.0),
+        )  # fmt: skip
+        results.append(result)
     report.write_csv(results, csv_path, list(release.tests))
     return results
 

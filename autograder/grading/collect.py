@@ -79,6 +79,53 @@ def students(submissions):
     return names
 
 
+# Characters nbgrader gives a meaning in ids: glob patterns (autograde's
+# --student), and '+', its exchange's separator in file names.
+_MEANINGFUL = "*?[]+"
+
+
+def id_problem(student):
+    """Why nbgrader would not take ``student`` as a learner id, or None.
+
+    >>> id_problem("ada.lovelace")
+    >>> id_problem("ada*")
+    "'ada*' holds '*', which nbgrader uses as a pattern matching other ids"
+    """
+    bad = [c for c in student if c in _MEANINGFUL]
+    if bad:
+        use = "between the parts of its exchange's file names"
+        if bad[0] != "+":
+            use = "as a pattern matching other ids"
+        return f"{student!r} holds {bad[0]!r}, which nbgrader uses {use}"
+    if student != student.strip():
+        return f"{student!r} begins or ends with a space, which nbgrader strips"
+    if not student.isprintable():
+        return f"{student!r} holds a character that cannot be printed"
+    if student.startswith("."):
+        return f"{student!r} begins with '.': a hidden folder, not a learner"
+    if len(student) > 100:
+        return f"{student[:20]!r}... is over 100 characters long"
+    return None
+
+
+def invalid_ids(names):
+    """The learner ids among ``names`` that nbgrader would not take, and why.
+
+    Returns
+    -------
+    dict
+        ``{name: message}``, each message saying what to do.
+    """
+    return {
+        name: (
+            f"not graded: the folder name {problem}. Rename the folder to the "
+            "learner's id (letters, digits, '.', '-', '_', '@') and grade again."
+        )
+        for name in names
+        if (problem := id_problem(name))
+    }
+
+
 def read(submissions, student, assignment, notebooks, released=()):
     """Read ``submissions/<student>/<assignment>/`` into a Submission.
 

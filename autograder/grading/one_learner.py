@@ -19,8 +19,9 @@ The steps, in order, are those of :func:`_grade_in`: write the submission
 into a fresh course, install the sandboxed kernel (its arguments come from
 :func:`sandbox_args` alone), start the trusted re-check's worker (a second
 sandbox, with a folder of its own, running the learner's notebook while
-nbgrader grades), autograde, read the grades, generate the feedback, apply
-the re-check, read the feedback and the graded notebook. The kernel and the
+nbgrader grades), autograde, read the grades, apply the re-check (its scores
+go into the gradebook and its messages into the test cells' outputs),
+generate the feedback, read the feedback and the graded notebook. The kernel and the
 worker are forked, already loaded, by the grading process's
 :mod:`~autograder.confinement.zygote`, started with its first learner.
 """
@@ -44,6 +45,7 @@ import nbformat
 from autograder import course
 from autograder.confinement import limits, recheck, sandbox, sanitise
 from autograder.confinement.zygote import Zygote
+from autograder.grading.rechecked import store_scores, write_outputs
 from autograder.nbgrader_run import (
     NbgraderFailed,
     api,
@@ -204,19 +206,30 @@ def _grade_in(root, template, submission, isolation, slot):
              *sandbox_args(isolation, slot, [rechecking], read_only=[submitted])],
             cwd=rechecking, env=env, timeout=template.timeout,
         ) as rechecked:  # fmt: skip
-            result = _autograde(root, template, student, autograded)
+
+            def decide(result):
+                # Before the feedback: its pages show the re-check's scores
+                # and messages, as the gradebook and the CSV do.
+                rechecked.apply(result)
+                _record_rechecked(result)
+                store_scores(root, assignment, student, result.tests)
+                for notebook in autograded.glob("*.ipynb"):
+                    write_outputs(notebook, rechecked.outcomes)
+
+            result = _autograde(root, template, student, autograded, decide)
             if result.status != GRADED:
                 return result
-            rechecked.apply(result)
-        _record_rechecked(result)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
     result.autograded = _read_files(autograded, "*.ipynb")
     return result
 
 
-def _autograde(root, template, student, autograded):
-    """nbgrader's autograde and feedback; the Result they recorded."""
+def _autograde(root, template, student, autograded, decide):
+    """nbgrader's autograde and feedback; the Result they recorded.
+
+    ``decide`` settles the Result's scores between the two.
+    """
     assignment = template.assignment
     nbgrader = api(root, template.timeout)
     # A cell that hangs is interrupted after the timeout; this bounds the
@@ -228,6 +241,7 @@ def _autograde(root, template, student, autograded):
             # After autograde: the scores nbgrader recorded, and the learner's
             # outputs made plain, bounded text before any page shows them.
             result = read_grades(root, template, student)
+            decide(result)
             for notebook in autograded.glob("*.ipynb"):
                 sanitise.bound_outputs(notebook)
             run_step(nbgrader.generate_feedback, assignment, student)

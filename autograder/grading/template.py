@@ -10,6 +10,7 @@ is then graded against exactly the same source and gradebook.
 
 import hashlib
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +105,13 @@ def build(assignment, timeout=30, source=None):
     source = source or course.source_folder(assignment)
     with tempfile.TemporaryDirectory(prefix="sigmoid-template-") as scratch:
         root = make_course(Path(scratch) / "course", assignment, source)
-        generate_assignment(root, assignment, timeout)
+        # The gradebook's test cells, which nbgrader puts back into every
+        # learner's notebook and runs in the learner's kernel, are those of
+        # the release: hidden tests never enter a learner's process, its
+        # outputs or the notebooks that go back. The trusted re-check runs
+        # them from the full source, which the course folder keeps.
+        with _hidden_tests_removed(root / "source" / assignment):
+            generate_assignment(root, assignment, timeout)
         tests, manual = _test_points(root, assignment)
         files = {
             path.relative_to(root).as_posix(): path.read_bytes()
@@ -120,6 +127,25 @@ def build(assignment, timeout=30, source=None):
         assignment, int(timeout), files, notebooks, tests,
         float(sum(tests.values())), manual,
     )  # fmt: skip
+
+
+@contextmanager
+def _hidden_tests_removed(folder):
+    """While in this block, the notebooks of ``folder`` hold no hidden test."""
+    from autograder.confinement.recheck import without_hidden_tests
+
+    full = {path: path.read_bytes() for path in Path(folder).glob("*.ipynb")}
+    try:
+        for path in full:
+            notebook = nbformat.read(path, as_version=4)
+            for cell in notebook.cells:
+                if cell.cell_type == "code":
+                    cell.source = without_hidden_tests(cell.source)
+            nbformat.write(notebook, path)
+        yield
+    finally:
+        for path, content in full.items():
+            path.write_bytes(content)
 
 
 def _test_points(root, assignment):
