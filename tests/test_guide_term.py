@@ -107,7 +107,7 @@ def test_grading_charges_the_late_learner_as_the_policy_says(term):
     )
     assert rows["ada"]["message"] == rows["bea"]["message"] == ""
     assert "copier: 18.0 h late, penalty 2" in term["out"]["late"]
-    page = next((term["base"] / "term" / "grades-feedback" / "copier").rglob("*.html"))
+    page = next((term["base"] / "term" / "feedback" / "copier").rglob("*.html"))
     assert "18.0 hours after the due date" in page.read_text()
 
 

@@ -416,3 +416,25 @@ def test_grade_refuses_a_malformed_timestamp_before_grading_anyone(tmp_path):
     assert "ada/01-sigmoid/timestamp.txt" in process.stderr
     assert not (tmp_path / "gradebook.db").exists()
     assert not (tmp_path / "grades.csv").exists()
+
+
+def test_the_grade_csv_neutralises_formulas_in_learner_text(tmp_path):
+    # A learner folder named like a formula, and a message quoting learner
+    # output, reach the grades CSV as text, not as formulas.
+    import csv
+
+    from autograder.grading.one_learner import Result
+    from autograder.grading.report import write_csv
+
+    results = [
+        Result("=HYPERLINK(\"http://x\")", "01-sigmoid", 2.0, 3.0, "graded",
+               message="+cmd|' /C calc'!A0", tests={"t1": 2.0, "t2": None}),
+        Result("ada", "01-sigmoid", 3.0, 3.0, "graded", tests={"t1": 2.0, "t2": 1.0}),
+    ]  # fmt: skip
+    path = tmp_path / "grades.csv"
+    write_csv(results, path, ["t1", "t2"])
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
+    assert rows[1][5] == "'+cmd|' /C calc'!A0"
+    assert rows[1][2:4] == ["2", "3"] and rows[1][-2:] == ["2", ""]
+    assert rows[2][:4] == ["ada", "01-sigmoid", "3", "3"]

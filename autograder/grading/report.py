@@ -1,10 +1,9 @@
 """Report progress while grading, and the grades as a CSV file at the end."""
 
-import csv
-import os
 import sys
 import time
-from pathlib import Path
+
+from autograder.grading import csvsafe
 
 FIELDS = [
     "student_id", "assignment", "score", "max_score", "status", "message", "feedback"
@@ -82,27 +81,16 @@ def write_csv(results, csv_path, test_names):
     """Write the grades, one row per learner, through a temporary file.
 
     One column per graded cell and task, as the gradebook has them; a cell
-    no one scored yet (waiting for manual grading) is left empty.
+    no one scored yet (waiting for manual grading) is left empty. Learner
+    ids and messages are learner-chosen text: every field is escaped so that
+    no spreadsheet runs one as a formula (:func:`csvsafe.escape`).
     """
-    csv_path = Path(csv_path)
-    partial = csv_path.with_name(csv_path.name + ".partial")
-    with open(partial, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*FIELDS, *test_names])
-        for r in results:
-            writer.writerow(
-                [
-                    r.student_id,
-                    r.assignment,
-                    f"{r.score:g}",
-                    f"{r.max_score:g}",
-                    r.status,
-                    r.message,
-                    r.feedback,
-                    *(
-                        "" if r.tests[name] is None else f"{r.tests[name]:g}"
-                        for name in test_names
-                    ),  # fmt: skip
-                ]
-            )
-    os.replace(partial, csv_path)
+    rows = (
+        [
+            r.student_id, r.assignment, float(r.score), float(r.max_score),
+            r.status, r.message, r.feedback,
+            *(r.tests[name] for name in test_names),
+        ]
+        for r in results
+    )  # fmt: skip
+    csvsafe.write(csv_path, [*FIELDS, *test_names], rows)
