@@ -55,7 +55,8 @@ def grade(tmp_path, learner_cells, tests):
     command += [str(path), ",".join(names), "10"]
     worker = recheck.Worker(command, tmp_path, None, 10, 60)
     try:
-        return recheck.run(cells, worker)
+        outcomes = recheck.run(cells, worker)
+        return {name: outcome.score for name, outcome in outcomes.items()}
     finally:
         worker.close()
         worker.process.stdin.close()

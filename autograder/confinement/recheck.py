@@ -730,7 +730,7 @@ def _test(source, grade_id, namespace, points):
     >>> _test("assert (", "t", {}, 2).score
     0.0
     """
-    errors = io.StringIO()
+    points, errors = float(points), io.StringIO()
     hidden, shown = False, None
     try:
         parts = _parts(_python(source))
