@@ -16,6 +16,7 @@ from pathlib import Path
 
 from autograder import course
 from autograder.confinement import sandbox
+from autograder.confinement.zygote import preloads
 from autograder.grading import collect, report, schedule, template
 from autograder.grading.one_learner import Isolation, Result, grade_one
 from autograder.grading.store import Store
@@ -103,7 +104,8 @@ def grade(
         raise ValueError(sandbox.refusal(missing))
 
     if not scheduler:
-        schedule.start_local()  # loads in the background meanwhile
+        # Loads in the background meanwhile.
+        schedule.start_local(preloads(course.source_folder(assignment)))
     release = template.build(assignment, timeout)
     autograded = course_dir / "autograded"
     with Store(db_url, release, feedback_dir, autograded) as store:

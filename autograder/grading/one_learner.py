@@ -41,7 +41,7 @@ import nbformat
 
 from autograder import course
 from autograder.confinement import limits, recheck, sandbox, sanitise
-from autograder.confinement.zygote import Zygote
+from autograder.confinement.zygote import Zygote, preloads
 from autograder.nbgrader_run import (
     NbgraderFailed,
     api,
@@ -158,7 +158,7 @@ def _grade_in(root, template, submission, isolation, slot):
     shutil.rmtree(runtime, ignore_errors=True)
     runtime.mkdir(mode=0o700)
     writable = [autograded, runtime, root / "home"]
-    zygote = _zygote(slot)
+    zygote = _zygote(slot, preloads(root / "source" / assignment))
     install_kernel(root, sandbox_args(isolation, slot, writable), zygote.socket)
     # The kernel runs learner code before the checks: a run in which that
     # code cannot touch them decides the score. Its worker runs the learner's
@@ -443,14 +443,18 @@ _slots = {}
 _zygotes = {}
 
 
-def _zygote(slot):
+def _zygote(slot, preload):
     """The slot's :class:`~autograder.confinement.zygote.Zygote`, started once.
 
-    It lies in the slot's folder, which every sandbox hides.
+    It lies in the slot's folder, which every sandbox hides. One that
+    preloads other modules (another assignment's) is replaced.
     """
     zygote = _zygotes.get(slot.path)
+    if zygote is not None and zygote.preload != preload:
+        zygote.close()
+        zygote = None
     if zygote is None or not zygote.alive():
-        zygote = _zygotes[slot.path] = Zygote(slot.path / "zygote")
+        zygote = _zygotes[slot.path] = Zygote(slot.path / "zygote", preload)
     return zygote
 
 

@@ -35,19 +35,30 @@ PRELOAD = [
 ]
 
 
-def start_local():
+def start_local(preload=()):
     """Start loading what grading processes need, in the background.
 
     Grading processes are forked from a server process (multiprocessing's
-    ``forkserver``) that imports :data:`PRELOAD` once. Started early, it
+    ``forkserver``) that imports :data:`PRELOAD` once, and ``preload``
+    (TensorFlow, for an assignment whose checks use it:
+    :func:`~autograder.confinement.zygote.preloads`). Started early, it
     does so while this process prepares the assignment; forking from it
     costs milliseconds, where each freshly started process would spend a
-    second importing. (Forking this process instead would copy its
-    database connections and threads.)
+    second importing (four, with TensorFlow). (Forking this process instead
+    would copy its database connections and threads.)
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    multiprocessing.forkserver.ensure_running()
+    context.set_forkserver_preload([*PRELOAD, *preload])
+    # TensorFlow's start-up log would reach the terminal: its level is read
+    # from the environment the server starts with (not this process's own).
+    quiet = "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    if quiet:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        if quiet:
+            del os.environ["TF_CPP_MIN_LOG_LEVEL"]
     return context
 
 
@@ -127,6 +138,9 @@ def _receive(template, isolation):
     descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
+    # One grading process per core: TensorFlow, if the re-check uses it,
+    # gets one thread per pool here too (read when its first operation runs).
+    os.environ.update(TF_NUM_INTEROP_THREADS="1", TF_NUM_INTRAOP_THREADS="1")
     _worker.update(template=template, isolation=isolation)
 
 
