@@ -15,8 +15,8 @@ The grader talks to the zygote through the sandbox's command line: the
 kernel spec starts ``python -m autograder.confinement.sandbox --zygote SOCKET ...``,
 which hands its arguments, environment, folder and standard streams over
 the zygote's Unix socket and exits as the kernel did, forwarding signals
-meanwhile. The socket lies in the grading slot's folder, which every
-sandbox hides.
+meanwhile. The socket lies in the grading processes' scratch folder (or,
+on a Dask worker, a grading slot's), which every sandbox hides.
 
 An assignment whose notebooks import TensorFlow (Keras) gets it preloaded
 too (:func:`preloads`): its import costs about 4 CPU seconds, which every
@@ -76,18 +76,24 @@ KERNEL_SETTINGS = {
 
 
 class Zygote:
-    """A zygote serving one grading process; ``socket`` is where it listens.
+    """A zygote serving grading processes; ``socket`` is where it listens.
 
     Parameters
     ----------
     folder : path
-        A folder of the grading process's own, hidden from every sandbox,
+        A folder of the grading processes' own, hidden from every sandbox,
         for the socket.
     preload : tuple of str
         Modules of :data:`PRELOAD_IF_USED` to import as well (:func:`preloads`).
+    wait : bool, default True
+        Return once the zygote listens. With False, call :meth:`wait` before
+        the first request: the zygote loads meanwhile.
+    log : path, optional
+        A file for what the zygote writes on its standard error (what it
+        imports may log there: TensorFlow does); default: this process's.
     """
 
-    def __init__(self, folder, preload=()):
+    def __init__(self, folder, preload=(), *, wait=True, log=None):
         unknown = set(preload) - set(PRELOAD_IF_USED)
         if unknown:
             raise ValueError(f"not preloaded by a zygote: {sorted(unknown)}")
@@ -108,15 +114,26 @@ class Zygote:
         # One thread for OpenBLAS, fixed when NumPy loads; the grader's home
         # folder would put its user site-packages on the zygote's path.
         env |= dict.fromkeys(sandbox.ONE_THREAD, "1") | {"HOME": str(folder)}
-        # TensorFlow's C++ log level is read once, when it loads: here. Quiet,
-        # as exercise 4's set-up cell asks, unless the grader's says otherwise.
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.confinement.zygote", str(self.socket),
-             *self.preload],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=folder, env=env,
-            start_new_session=True,  # a Ctrl-C on the grader's terminal is the grader's
-        )  # fmt: skip
+        errors = open(log, "ab") if log else None  # noqa: SIM115 - the child's
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "autograder.confinement.zygote",
+                 str(self.socket), *self.preload],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                cwd=folder, env=env,
+                start_new_session=True,  # a Ctrl-C on the grader's terminal is its
+            )  # fmt: skip
+        finally:
+            if errors:
+                errors.close()
+        self.ready = False
+        if wait:
+            self.wait()
+
+    def wait(self):
+        """Wait until the zygote listens; raise RuntimeError if it failed to start."""
+        if self.ready:
+            return
         if self.process.stdout.readline() != b"ready\n":
             self.process.wait()
             code = self.process.returncode
@@ -124,6 +141,7 @@ class Zygote:
                 f"the kernel zygote did not start (exit code {code}); its error "
                 "is in the grading log"
             )
+        self.ready = True
 
     def alive(self):
         return self.process.poll() is None
@@ -184,7 +202,7 @@ def serve(path, preload=()):
     while True:
         ready, _, _ = select.select([listener, sys.stdin], [], [])
         if sys.stdin in ready:
-            return  # the grading process is gone, or done
+            return  # the process that started it is gone, or done
         connection, _ = listener.accept()
         if os.fork() == 0:
             code = 1
@@ -212,7 +230,7 @@ def _serve_one(connection):
     """One request: set up the sandbox, run its command, report how it ended."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
-    # The zygote's end (its grading process's end) ends this request too.
+    # The zygote's end (its starter's end) ends this request too.
     zygote = os.pidfd_open(os.getppid())
     sandbox.die_with(zygote)
     request, streams = sandbox.receive_request(connection)

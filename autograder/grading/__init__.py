@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder import course
 from autograder.confinement import sandbox
-from autograder.confinement.zygote import preloads
+from autograder.confinement.zygote import Zygote, preloads
 from autograder.grading import collect, report, schedule, template
 from autograder.grading.one_learner import Isolation, Result, grade_one
 from autograder.grading.store import Store
@@ -104,8 +104,7 @@ def grade(
         raise ValueError(sandbox.refusal(missing))
 
     if not scheduler:
-        # Loads in the background meanwhile.
-        schedule.start_local(preloads(course.source_folder(assignment)))
+        schedule.start_local()  # loads in the background meanwhile
     release = template.build(assignment, timeout)
     autograded = course_dir / "autograded"
     with Store(db_url, release, feedback_dir, autograded) as store:
@@ -130,15 +129,26 @@ def grade(
                 isolation = Isolation(protected, sandboxed=sandboxed)
                 results = schedule.dask(scheduler, release, todo, isolation)
             else:
-                isolation = Isolation(protected, scratch, sandboxed)
+                # One zygote for every grading process: TensorFlow, if
+                # preloaded, is imported once, not once per core.
+                preload = preloads(course.source_folder(assignment))
+                zygote = Zygote(
+                    Path(scratch) / "zygote", preload, wait=False,
+                    log=Path(scratch) / "zygote.log",
+                )  # fmt: skip
+                isolation = Isolation(protected, scratch, sandboxed, str(zygote.socket))
                 jobs = jobs or schedule.default_jobs()
                 results = schedule.local(release, todo, isolation, jobs)
             try:
+                if not scheduler:
+                    zygote.wait()
                 for result in results:
                     store.save(result)
                     progress.update(result)
             finally:
                 progress.close()
+                if not scheduler:
+                    zygote.close()
         results = store.results(students)
     report.write_csv(results, csv_path, list(release.tests))
     return results

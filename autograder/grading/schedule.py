@@ -35,30 +35,21 @@ PRELOAD = [
 ]
 
 
-def start_local(preload=()):
+def start_local():
     """Start loading what grading processes need, in the background.
 
     Grading processes are forked from a server process (multiprocessing's
-    ``forkserver``) that imports :data:`PRELOAD` once, and ``preload``
-    (TensorFlow, for an assignment whose checks use it:
-    :func:`~autograder.confinement.zygote.preloads`). Started early, it
+    ``forkserver``) that imports :data:`PRELOAD` once. Started early, it
     does so while this process prepares the assignment; forking from it
     costs milliseconds, where each freshly started process would spend a
-    second importing (four, with TensorFlow). (Forking this process instead
-    would copy its database connections and threads.)
+    second importing. (Forking this process instead would copy its
+    database connections and threads.) Not TensorFlow, which the re-check of
+    exercise 4 imports: its start-up log, which no setting silences, would
+    reach the terminal.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*PRELOAD, *preload])
-    # TensorFlow's start-up log would reach the terminal: its level is read
-    # from the environment the server starts with (not this process's own).
-    quiet = "TF_CPP_MIN_LOG_LEVEL" not in os.environ
-    if quiet:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        if quiet:
-            del os.environ["TF_CPP_MIN_LOG_LEVEL"]
+    context.set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
     return context
 
 
