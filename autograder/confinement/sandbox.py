@@ -365,10 +365,10 @@ ADDRESS_SPACE = 2
 # OpenMP, TensorFlow's two thread pools) get one thread each, and glibc's
 # malloc one arena, instead of pools and arenas per process as many as the
 # machine has cores. Measured: 0.2-0.4 CPU seconds less per learner for
-# NumPy; for TensorFlow, the same threads, memory and speed on 2 cores and
-# on 16 (its default pools, 32 threads with an arena each on 16 cores,
-# outran the kernel's address space, and oversubscribed the cores when
-# every learner's kernel trained at once).
+# NumPy. TensorFlow's default pools, 32 threads on 16 cores with an arena
+# of 64 MiB of addresses each, took exercise 4's kernel past 4 GiB of
+# address space; with one thread each, it keeps 6 threads and 1.4 GiB on
+# any machine, and learners graded at once do not oversubscribe the cores.
 ONE_THREAD = (
     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
     "TF_NUM_INTEROP_THREADS", "TF_NUM_INTRAOP_THREADS", "MALLOC_ARENA_MAX",
