@@ -367,7 +367,7 @@ ADDRESS_SPACE = 2
 # machine has cores. Measured: 0.2-0.4 CPU seconds less per learner for
 # NumPy. TensorFlow's default pools, 32 threads on 16 cores with an arena
 # of 64 MiB of addresses each, took exercise 4's kernel past 4 GiB of
-# address space; with one thread each, it keeps 6 threads and 1.4 GiB on
+# address space; with one thread each, it keeps 6 threads and 1.3 GB on
 # any machine, and learners graded at once do not oversubscribe the cores.
 ONE_THREAD = (
     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",

@@ -128,6 +128,7 @@ def grade(
             if scheduler:
                 isolation = Isolation(protected, sandboxed=sandboxed)
                 results = schedule.dask(scheduler, release, todo, isolation)
+                zygote = None  # each grading process starts its own
             else:
                 # One zygote for every grading process: TensorFlow, if
                 # preloaded, is imported once, not once per core.
@@ -140,14 +141,14 @@ def grade(
                 jobs = jobs or schedule.default_jobs()
                 results = schedule.local(release, todo, isolation, jobs)
             try:
-                if not scheduler:
+                if zygote:
                     zygote.wait()
                 for result in results:
                     store.save(result)
                     progress.update(result)
             finally:
                 progress.close()
-                if not scheduler:
+                if zygote:
                     zygote.close()
         results = store.results(students)
     report.write_csv(results, csv_path, list(release.tests))
