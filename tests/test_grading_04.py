@@ -7,10 +7,16 @@ learner's: check_build_model and check_model_learns (the learner's model),
 and check_predict_labels (a model the check builds).
 """
 
+import csv
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from gradebatch import (
+    FIXTURES,
     assert_everyone_graded,
     assert_exact_score,
     cell_scores,
@@ -85,3 +91,46 @@ def test_feedback_names_the_mistake(graded, learner, phrases):
     for phrase in phrases:
         assert phrase in page, f"{learner}: {phrase!r} not in the feedback"
     assert "autograder/checks" not in page
+
+
+# Runs the grade command on what looks, to glibc and TensorFlow, like a
+# 16-core machine: a private mount namespace shows 16 CPUs online (glibc
+# allows 8 malloc arenas per CPU), and TensorFlow is asked for the thread
+# pools it starts on 16 cores. CPU time is still the two real cores'.
+SIXTEEN_CORES = """
+import os, sys
+from autograder.confinement import sandbox
+sandbox._check(sandbox._libc.unshare(sandbox.CLONE_NEWNS), "unshare")
+sandbox._mount(None, "/", None, sandbox.MS_REC | sandbox.MS_PRIVATE)
+sandbox._mount(sys.argv[1], "/sys/devices/system/cpu/online", None, sandbox.MS_BIND)
+os.environ.update(TF_NUM_INTEROP_THREADS="16", TF_NUM_INTRAOP_THREADS="16")
+os.execv(sys.executable, [sys.executable, "-m", "autograder", *sys.argv[2:]])
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a mount namespace needs root")
+def test_two_jobs_at_once_on_a_sixteen_core_machine(tmp_path):
+    # Every kernel's TensorFlow started a pool of threads per core, each
+    # with a malloc arena reserving 64 MiB of addresses: past the kernel's
+    # 4 GiB address-space limit, TensorFlow aborted ("kernel died", 0) at
+    # the training test. Default jobs there: 16 learners at once.
+    learners = {"ada": 18, "sigmoid_logits": 16}
+    submitted = tmp_path / "submitted"
+    for learner in learners:
+        shutil.copytree(FIXTURES / ASSIGNMENT / learner, submitted / learner)
+    online = tmp_path / "online"
+    online.write_text("0-15\n")
+    csv_path = tmp_path / "grades.csv"
+    process = subprocess.run(
+        [sys.executable, "-c", SIXTEEN_CORES, str(online), "grade", ASSIGNMENT,
+         "--submissions", str(submitted), "--csv", str(csv_path),
+         "--course-dir", str(tmp_path), "--jobs", "2",
+         "--timeout", str(CELL_TIMEOUT)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stderr
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    for learner, score in learners.items():
+        row = rows[learner]
+        assert (row["status"], float(row["score"])) == ("graded", score), row

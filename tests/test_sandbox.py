@@ -164,6 +164,45 @@ def test_numeric_libraries_get_one_thread_each():
     assert process.stdout.strip() == str(["1"] * len(sandbox.ONE_THREAD))
 
 
+MEMORY = """
+import ctypes, mmap
+libc = ctypes.CDLL(None)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t] + [ctypes.c_int] * 3 + [
+    ctypes.c_long
+]
+# Addresses reserved, no memory behind them (PROT_NONE; MAP_PRIVATE | MAP_ANONYMOUS),
+# as glibc reserves 64 MiB for each thread's malloc arena.
+reserved = libc.mmap(None, 400 << 20, 0, 0x22, -1, 0)
+print("reserved", reserved not in (None, 2**64 - 1))
+for what, allocate in [
+    ("private", lambda: bytearray(300 << 20)),
+    ("shared", lambda: mmap.mmap(-1, 600 << 20)),
+]:
+    try:
+        allocate()
+        print(what, "allowed")
+    except (MemoryError, OSError):
+        print(what, "refused")
+"""
+
+
+def test_memory_is_bounded_not_addresses_reserved():
+    # TensorFlow maps a gigabyte of libraries and starts threads whose
+    # arenas reserve addresses: a kernel must not fail for those (it did, on
+    # 16 cores, under an address-space limit), and memory stays bounded:
+    # private memory at --memory-mb, shared mappings within twice that.
+    command = [*sandbox.launcher(), "--no-namespace", "--memory-mb", "256", "--"]
+    command += [sys.executable, "-c", MEMORY]
+    process = subprocess.run(command, capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.split("\n")[:3] == [
+        "reserved True",
+        "private refused",
+        "shared refused",
+    ]
+
+
 def test_a_signal_number_split_across_reads_is_forwarded_whole():
     # 15 (SIGTERM) in two pieces must not arrive as 1 (SIGHUP) and 5.
     code = """

@@ -15,7 +15,7 @@ from sandboxlib import passable
 
 from autograder import course
 from autograder.confinement import sandbox
-from autograder.confinement.zygote import Zygote
+from autograder.confinement.zygote import Zygote, preloads
 
 ISOLATED = not sandbox.missing_isolation()
 pytestmark = pytest.mark.skipif(not ISOLATED, reason="no namespaces on this machine")
@@ -127,6 +127,44 @@ def test_a_forked_worker_is_preloaded_fresh_and_sandboxed(tmp_path, zygote):
         assert report["status"]["NoNewPrivs"] == "1"
         capabilities = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
         assert {report["status"][name] for name in capabilities} == {"0" * 16}
+
+
+TRAINS = """
+import json, os, sys
+preloaded = "tensorflow" in sys.modules
+import keras, numpy as np
+model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse")
+X, y = np.zeros((8, 2)), np.zeros(8)
+model.fit(X, y, epochs=2, batch_size=4, verbose=0)
+report = {"preloaded": preloaded, "loss": float(model.evaluate(X, y, verbose=0))}
+open("report.json", "w").write(json.dumps(report))
+"""
+
+
+def test_tensorflow_is_preloaded_for_an_assignment_that_imports_it(tmp_path):
+    assert preloads(course.source_folder("04-keras-binary-classification")) == (
+        "keras",
+    )
+    assert preloads(course.source_folder("01-sigmoid")) == ()
+    # Its import starts no thread (the zygote would refuse to fork), and a
+    # forked child trains a model: its thread pools start there.
+    started = Zygote(tmp_path / "zygote", preload=("keras",))
+    try:
+        work = passable(tmp_path)
+        cell = nbformat.v4.new_code_cell(TRAINS)
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), work / "trains.ipynb")
+        command = [sys.executable, "-m", "autograder.confinement.recheck"]
+        command += [str(work / "trains.ipynb"), "", "60"]
+        process = subprocess.run(
+            through(started, work, command), cwd=work, input=b"", capture_output=True
+        )
+        assert process.returncode == 0, process.stderr.decode()
+        assert not process.stderr  # TensorFlow's start-up log included
+        report = json.loads((work / "report.json").read_text())
+        assert report == {"preloaded": True, "loss": 0.0}
+    finally:
+        started.close()
 
 
 def test_the_exit_status_comes_through(tmp_path, zygote):

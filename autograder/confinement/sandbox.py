@@ -3,8 +3,8 @@
 nbgrader starts the kernel through a kernel spec whose ``argv`` begins with
 this module's command (:func:`launcher`). This module then
 
-1. sets resource limits (address space, CPU time, file size, processes, no
-   core dumps), which any Unix grants, and one thread for numeric libraries,
+1. sets resource limits (memory, CPU time, file size, processes, no core
+   dumps), which any Unix grants, and one thread for numeric libraries,
    and keeps of the environment only what Python, Jupyter, the numeric
    libraries and the locale read (:func:`kept_environment`): no secret of
    the instructor's shell reaches learner code;
@@ -329,11 +329,23 @@ def hand_over(folders, uid):
 def set_limits(memory_mb, cpu_seconds, processes):
     """Cap what the learner's process and its children may use.
 
+    ``memory_mb`` bounds the memory each process allocates: its heap, its
+    private mappings and its threads' stacks (``RLIMIT_DATA``), where NumPy
+    arrays, Python objects and TensorFlow's tensors live. Not its address
+    space: TensorFlow maps a gigabyte of libraries, and glibc reserves
+    64 MiB of addresses for each thread's malloc arena (up to 8 per core),
+    so an address-space cap of that size failed on a 16-core machine (a
+    thread TensorFlow started could not get its stack) while using far less
+    memory. The address space is capped too, at ADDRESS_SPACE times
+    ``memory_mb``: that bounds what the data limit does not count (shared
+    mappings, such as ``mmap.mmap(-1, n)``'s).
+
     The process limit counts every process and thread of the user: it binds
     only once the kernel runs as a user of its own (not as root).
     """
     limits = {
-        resource.RLIMIT_AS: memory_mb * 2**20,
+        resource.RLIMIT_DATA: memory_mb * 2**20,
+        resource.RLIMIT_AS: ADDRESS_SPACE * memory_mb * 2**20,
         resource.RLIMIT_CPU: cpu_seconds,
         resource.RLIMIT_FSIZE: 64 * 2**20,
         resource.RLIMIT_CORE: 0,
@@ -346,10 +358,21 @@ def set_limits(memory_mb, cpu_seconds, processes):
         resource.setrlimit(kind, (value, value))
 
 
+# Address space allowed per byte of memory (set_limits).
+ADDRESS_SPACE = 2
+
 # The grader runs one learner per core: numeric libraries (OpenBLAS, MKL,
-# OpenMP) get one thread each, instead of a pool per process as large as
-# the machine. Measured: 0.2-0.4 CPU seconds less per learner.
-ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# OpenMP, TensorFlow's two thread pools) get one thread each, and glibc's
+# malloc one arena, instead of pools and arenas per process as many as the
+# machine has cores. Measured: 0.2-0.4 CPU seconds less per learner for
+# NumPy. TensorFlow's default pools, 32 threads on 16 cores with an arena
+# of 64 MiB of addresses each, took exercise 4's kernel past 4 GiB of
+# address space; with one thread each, it keeps 6 threads and 1.3 GB on
+# any machine, and learners graded at once do not oversubscribe the cores.
+ONE_THREAD = (
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+    "TF_NUM_INTEROP_THREADS", "TF_NUM_INTRAOP_THREADS", "MALLOC_ARENA_MAX",
+)  # fmt: skip
 
 
 # What learner code may see of the environment: what Python, Jupyter, the

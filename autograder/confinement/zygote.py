@@ -15,18 +15,28 @@ The grader talks to the zygote through the sandbox's command line: the
 kernel spec starts ``python -m autograder.confinement.sandbox --zygote SOCKET ...``,
 which hands its arguments, environment, folder and standard streams over
 the zygote's Unix socket and exits as the kernel did, forwarding signals
-meanwhile. The socket lies in the grading slot's folder, which every
-sandbox hides.
+meanwhile. The socket lies in the grading processes' scratch folder (or,
+on a Dask worker, a grading slot's), which every sandbox hides.
+
+An assignment whose notebooks import TensorFlow (Keras) gets it preloaded
+too (:func:`preloads`): its import costs about 4 CPU seconds, which every
+kernel and re-check worker of exercise 4 paid, and which took the set-up
+cell past the cell time-out when many learners were graded at once. Its
+import starts no thread: its thread pools start with its first operation,
+in the forked child, sized by the child's environment (one thread each,
+:data:`~autograder.confinement.sandbox.ONE_THREAD`).
 
 The zygote stops when the process that started it (:class:`Zygote`) ends,
 by closing the zygote's standard input; its children die with it.
 
 Usage (:class:`Zygote` starts it)::
 
-    python -m autograder.confinement.zygote SOCKET
+    python -m autograder.confinement.zygote SOCKET [MODULE...]
 """
 
+import ast
 import importlib
+import json
 import os
 import runpy
 import select
@@ -49,6 +59,9 @@ PRELOAD = (
     "numpy",
     "autograder.checks",
 )
+# Imported as well when the assignment's notebooks import them
+# (:func:`preloads`): costly imports that start no thread.
+PRELOAD_IF_USED = ("keras", "tensorflow")
 # Modules whose ``python -m`` the sandboxed process runs in-process; any
 # other command is executed as usual.
 RUN_HERE = ("ipykernel_launcher", "autograder.confinement.recheck")
@@ -63,16 +76,28 @@ KERNEL_SETTINGS = {
 
 
 class Zygote:
-    """A zygote serving one grading process; ``socket`` is where it listens.
+    """A zygote serving grading processes; ``socket`` is where it listens.
 
     Parameters
     ----------
     folder : path
-        A folder of the grading process's own, hidden from every sandbox,
+        A folder of the grading processes' own, hidden from every sandbox,
         for the socket.
+    preload : tuple of str
+        Modules of :data:`PRELOAD_IF_USED` to import as well (:func:`preloads`).
+    wait : bool, default True
+        Return once the zygote listens. With False, call :meth:`wait` before
+        the first request: the zygote loads meanwhile.
+    log : path, optional
+        A file for what the zygote writes on its standard error (what it
+        imports may log there: TensorFlow does); default: this process's.
     """
 
-    def __init__(self, folder):
+    def __init__(self, folder, preload=(), *, wait=True, log=None):
+        unknown = set(preload) - set(PRELOAD_IF_USED)
+        if unknown:
+            raise ValueError(f"not preloaded by a zygote: {sorted(unknown)}")
+        self.preload = tuple(preload)
         folder = Path(folder)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.socket = folder / "zygote.sock"
@@ -89,11 +114,26 @@ class Zygote:
         # One thread for OpenBLAS, fixed when NumPy loads; the grader's home
         # folder would put its user site-packages on the zygote's path.
         env |= dict.fromkeys(sandbox.ONE_THREAD, "1") | {"HOME": str(folder)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.confinement.zygote", str(self.socket)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=folder, env=env,
-            start_new_session=True,  # a Ctrl-C on the grader's terminal is the grader's
-        )  # fmt: skip
+        errors = open(log, "ab") if log else None  # noqa: SIM115 - the child's
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "autograder.confinement.zygote",
+                 str(self.socket), *self.preload],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                cwd=folder, env=env,
+                start_new_session=True,  # a Ctrl-C on the grader's terminal is its
+            )  # fmt: skip
+        finally:
+            if errors:
+                errors.close()
+        self.ready = False
+        if wait:
+            self.wait()
+
+    def wait(self):
+        """Wait until the zygote listens; raise RuntimeError if it failed to start."""
+        if self.ready:
+            return
         if self.process.stdout.readline() != b"ready\n":
             self.process.wait()
             code = self.process.returncode
@@ -101,6 +141,7 @@ class Zygote:
                 f"the kernel zygote did not start (exit code {code}); its error "
                 "is in the grading log"
             )
+        self.ready = True
 
     def alive(self):
         return self.process.poll() is None
@@ -115,9 +156,36 @@ class Zygote:
         self.process.stdout.close()
 
 
-def serve(path):
+def preloads(source):
+    """The modules of :data:`PRELOAD_IF_USED` that the notebooks in ``source`` import.
+
+    ``source`` is the assignment's folder of source notebooks; a cell that
+    is not Python is skipped.
+    """
+    imported = set()
+    for notebook in sorted(Path(source).glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            text = cell.get("source", "")
+            try:
+                tree = ast.parse("".join(text) if isinstance(text, list) else text)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    imported.update(alias.name.split(".")[0] for alias in node.names)
+                elif (
+                    isinstance(node, ast.ImportFrom) and node.module and not node.level
+                ):
+                    imported.add(node.module.split(".")[0])
+    return tuple(name for name in PRELOAD_IF_USED if name in imported)
+
+
+def serve(path, preload=()):
     """Preload, listen at ``path``, and fork a sandboxed child per request."""
-    for name in PRELOAD:
+    for name in [*PRELOAD, *preload]:
         importlib.import_module(name)
     threads = os.listdir("/proc/self/task")
     if len(threads) != 1:
@@ -126,14 +194,15 @@ def serve(path):
     listener.bind(path)
     os.chmod(path, 0o600)
     listener.listen(64)
-    # Children are reaped by the system; each reports its own status.
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    # Each child reports its own status; reaped here, its CPU time counts
+    # in the zygote's children's (as benchmarks/grading.py reads it).
+    signal.signal(signal.SIGCHLD, _reap)
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     while True:
         ready, _, _ = select.select([listener, sys.stdin], [], [])
         if sys.stdin in ready:
-            return  # the grading process is gone, or done
+            return  # the process that started it is gone, or done
         connection, _ = listener.accept()
         if os.fork() == 0:
             code = 1
@@ -147,11 +216,21 @@ def serve(path):
         connection.close()
 
 
+def _reap(signum, frame):
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def _serve_one(connection):
     """One request: set up the sandbox, run its command, report how it ended."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
-    # The zygote's end (its grading process's end) ends this request too.
+    # The zygote's end (its starter's end) ends this request too.
     zygote = os.pidfd_open(os.getppid())
     sandbox.die_with(zygote)
     request, streams = sandbox.receive_request(connection)
@@ -235,4 +314,4 @@ def _exit_code(code):
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], sys.argv[2:])

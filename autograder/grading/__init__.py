@@ -18,6 +18,7 @@ from pathlib import Path
 
 from autograder import course
 from autograder.confinement import sandbox
+from autograder.confinement.zygote import Zygote, preloads
 from autograder.grading import collect, late, report, schedule, template
 from autograder.grading.one_learner import Isolation, Result, grade_one
 from autograder.grading.store import Store
@@ -141,16 +142,28 @@ def grade(
             if scheduler:
                 isolation = Isolation(protected, sandboxed=sandboxed)
                 results = schedule.dask(scheduler, release, todo, isolation)
+                zygote = None  # each grading process starts its own
             else:
-                isolation = Isolation(protected, scratch, sandboxed)
+                # One zygote for every grading process: TensorFlow, if
+                # preloaded, is imported once, not once per core.
+                preload = preloads(course.source_folder(assignment))
+                zygote = Zygote(
+                    Path(scratch) / "zygote", preload, wait=False,
+                    log=Path(scratch) / "zygote.log",
+                )  # fmt: skip
+                isolation = Isolation(protected, scratch, sandboxed, str(zygote.socket))
                 jobs = jobs or schedule.default_jobs()
                 results = schedule.local(release, todo, isolation, jobs)
             try:
+                if zygote:
+                    zygote.wait()
                 for result in results:
                     store.save(result)
                     progress.update(result)
             finally:
                 progress.close()
+                if zygote:
+                    zygote.close()
         results = store.results(students)
     _charge_late_work(results, assignment, submissions, course_dir, db_url)
     for student, message in invalid.items():

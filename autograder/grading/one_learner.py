@@ -21,9 +21,11 @@ into a fresh course, install the sandboxed kernel (its arguments come from
 sandbox, with a folder of its own, running the learner's notebook while
 nbgrader grades), autograde, read the grades, apply the re-check (its scores
 go into the gradebook and its messages into the test cells' outputs),
-generate the feedback, read the feedback and the graded notebook. The kernel and the
-worker are forked, already loaded, by the grading process's
-:mod:`~autograder.confinement.zygote`, started with its first learner.
+generate the feedback, read the feedback and the graded notebook. The kernel
+and the worker are forked, already loaded, by a
+:mod:`~autograder.confinement.zygote`: the one the command started for its
+grading processes, or (on a Dask worker) the grading process's own, started
+with its first learner.
 """
 
 import fcntl
@@ -44,7 +46,7 @@ import nbformat
 
 from autograder import course
 from autograder.confinement import limits, recheck, sandbox, sanitise
-from autograder.confinement.zygote import Zygote
+from autograder.confinement.zygote import Zygote, preloads
 from autograder.grading.rechecked import store_scores, write_outputs
 from autograder.nbgrader_run import (
     NbgraderFailed,
@@ -78,11 +80,16 @@ class Isolation:
     sandboxed : bool
         False only when the instructor chose ``--unsafe-no-sandbox``: the
         kernel then runs with resource limits alone.
+    zygote : str or None
+        Socket of the :class:`~autograder.confinement.zygote.Zygote` that the
+        grading processes of this machine share, in ``scratch``; None for
+        one per grading process.
     """
 
     protected: tuple = ()
     scratch: str | None = None
     sandboxed: bool = True
+    zygote: str | None = None
 
 
 @dataclass
@@ -192,8 +199,8 @@ def _grade_in(root, template, submission, isolation, slot):
     shutil.rmtree(runtime, ignore_errors=True)
     runtime.mkdir(mode=0o700)
     writable = [autograded, runtime, root / "home"]
-    zygote = _zygote(slot)
-    install_kernel(root, sandbox_args(isolation, slot, writable), zygote.socket)
+    zygote = isolation.zygote or _zygote(slot, preloads(root / "source" / assignment))
+    install_kernel(root, sandbox_args(isolation, slot, writable), zygote)
     # The kernel runs learner code before the checks: a run in which that
     # code cannot touch them decides the score. Its worker runs the learner's
     # notebook again, in a sandbox and a folder of its own, while nbgrader
@@ -202,7 +209,7 @@ def _grade_in(root, template, submission, isolation, slot):
     try:
         with recheck.Recheck(
             root / "source" / assignment, submitted,
-            [*sandbox.launcher(zygote.socket),
+            [*sandbox.launcher(zygote),
              *sandbox_args(isolation, slot, [rechecking], read_only=[submitted])],
             cwd=rechecking, env=env, timeout=template.timeout,
         ) as rechecked:  # fmt: skip
@@ -554,15 +561,21 @@ _slots = {}
 _zygotes = {}
 
 
-def _zygote(slot):
-    """The slot's :class:`~autograder.confinement.zygote.Zygote`, started once.
+def _zygote(slot, preload):
+    """The socket of the slot's :class:`~autograder.confinement.zygote.Zygote`.
 
-    It lies in the slot's folder, which every sandbox hides.
+    Started once (for a Dask worker; a local run shares one: ``Isolation.zygote``).
+
+    It lies in the slot's folder, which every sandbox hides. One that
+    preloads other modules (another assignment's) is replaced.
     """
     zygote = _zygotes.get(slot.path)
+    if zygote is not None and zygote.preload != preload:
+        zygote.close()
+        zygote = None
     if zygote is None or not zygote.alive():
-        zygote = _zygotes[slot.path] = Zygote(slot.path / "zygote")
-    return zygote
+        zygote = _zygotes[slot.path] = Zygote(slot.path / "zygote", preload)
+    return zygote.socket
 
 
 def _slot(scratch):

@@ -43,7 +43,9 @@ def start_local():
     does so while this process prepares the assignment; forking from it
     costs milliseconds, where each freshly started process would spend a
     second importing. (Forking this process instead would copy its
-    database connections and threads.)
+    database connections and threads.) Not TensorFlow, which the re-check of
+    exercise 4 imports: its start-up log, which no setting silences, would
+    reach the terminal.
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
@@ -131,6 +133,9 @@ def _receive(template, isolation):
     descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
+    # One grading process per core: TensorFlow, if the re-check uses it,
+    # gets one thread per pool here too (read when its first operation runs).
+    os.environ.update(TF_NUM_INTEROP_THREADS="1", TF_NUM_INTRAOP_THREADS="1")
     _worker.update(template=template, isolation=isolation)
 
 
