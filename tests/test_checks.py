@@ -24,6 +24,8 @@ EXTREMES = {
 
 
 def naive_sigmoid(x):
+    x = np.asarray(x)
+    x = x if x.dtype == np.float32 else x.astype(np.float64)
     return 1 / (1 + np.exp(-x))
 
 
@@ -54,6 +56,26 @@ def test_the_naive_formula_passes_values_and_shapes_but_not_extremes():
         check_extremes(naive_sigmoid, "sigmoid", [-1000.0])
     assert "overflow encountered in exp" in str(info.value)
     assert "np.where" in str(info.value)  # the hint
+
+
+def test_float16_input_must_give_float64():
+    def in_its_own_dtype(x):
+        return 1 / (1 + np.exp(-np.asarray(x)))
+
+    with pytest.raises(CheckFailure, match="dtype float16") as info:
+        check_shapes(in_its_own_dtype, "sigmoid", SAMPLES["sigmoid"])
+    assert "expected: dtype float64" in str(info.value)
+
+
+def test_ulp_tolerances_are_measured_from_the_exact_value():
+    # Rounded once from the exact value, the answer passes at 0 ULP, even
+    # where the reference itself is a few ULP off (gelu's left tail).
+    from autograder.exact import exact
+
+    def exact_gelu(x):
+        return exact("gelu", x)[()]
+
+    check_extremes(exact_gelu, "gelu", [-20.0, -12.5], ulps=0)
 
 
 def test_warnings_are_caught_even_if_the_learner_silenced_numpy():

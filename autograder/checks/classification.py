@@ -86,8 +86,10 @@ def check_loss(func, name, cases, *, aspect="values", hint=None):
         float64 arrays of shape ``(n,)``.
     name : {'binary_cross_entropy', 'binary_cross_entropy_from_logits'}
         Which loss: probabilities or scores (logits).
-    cases : iterable of (sequence, sequence)
-        Pairs of labels and probabilities (or scores).
+    cases : iterable of (sequence, sequence) or (sequence, sequence, dict)
+        Pairs of labels and probabilities (or scores), optionally with
+        keyword arguments (``epsilon``) passed on to ``func``; Keras is only
+        consulted for its own default ``epsilon``.
     aspect : {'values', 'extremes'}, default 'values'
         Which hint to give on failure.
     hint : str, optional
@@ -119,18 +121,29 @@ def check_loss(func, name, cases, *, aspect="values", hint=None):
     expected_func = _reference(name)
     hint = hint or HINTS[(name, aspect)]
     second = "z" if from_logits else "p"
-    for y, values in cases:
+    for y, values, *options in cases:
+        kwargs = options[0] if options else {}
         y = np.asarray(y, dtype=np.float64)
         values = np.asarray(values, dtype=np.float64)
-        label = f"y_true={_show(y)}, {second}={_show(values)}"
-        got = _call(_with(func, y.copy(), values.copy()), name, label, hint, True)
-        expected = expected_func(y, values)
+        label = f"y_true={_show(y)}, {second}={_show(values)}" + "".join(
+            f", {key}={value!r}" for key, value in kwargs.items()
+        )
+        got = _call(
+            _with(func, y.copy(), values.copy(), **kwargs), name, label, hint, True
+        )
+        expected = expected_func(y, values, **kwargs)
         theirs = float(
             keras.losses.binary_crossentropy(y, values, from_logits=from_logits)
         )
         got_array = np.asarray(got)
         _require_same(name, label, "shape", (), got_array.shape, hint)
-        close = _close(got, expected, rtol=1e-9) and _close(got, theirs, rtol=1e-6)
+        if not isinstance(got, (float, np.floating)):
+            # The notebook asks for a float: a 0-d array or a Keras tensor
+            # is not one, however it prints.
+            _require_same(name, label, "type", "float", type(got).__name__, hint)
+        close = _close(got, expected, rtol=1e-9) and (
+            bool(kwargs) or _close(got, theirs, rtol=1e-6)
+        )
         if not close:
             rows = [("expected", expected), ("Keras", theirs), ("got", got)]
             raise CheckFailure(
@@ -141,8 +154,9 @@ def check_loss(func, name, cases, *, aspect="values", hint=None):
 def check_build_model(build_model, n_features):
     """Check that ``build_model(n_features)`` is a compiled binary classifier.
 
-    The model must take ``n_features`` inputs, end in one unit, and its
-    output activation and loss must agree: sigmoid with binary
+    The model must take ``n_features`` inputs, have a hidden layer, end in
+    one unit, be compiled with Adam, and its output activation and loss
+    must agree: sigmoid with binary
     cross-entropy on probabilities, or a linear output with
     ``BinaryCrossentropy(from_logits=True)``.
 
@@ -205,6 +219,15 @@ def check_build_model(build_model, n_features):
         fail(
             f"the last layer's activation is {activation}; use 'sigmoid' "
             "(probabilities) or none (scores, with from_logits=True)."
+        )
+    optimizer = type(model.optimizer).__name__
+    if optimizer != "Adam":
+        fail(f"the optimizer is {optimizer}; the exercise asks for Adam.")
+    weighted = [layer for layer in model.layers if layer.weights]
+    if len(weighted) < 2:
+        fail(
+            "the model has no hidden layer: put a small Dense layer (8 to 32 "
+            "ReLU units, say) between the input and the output unit."
         )
 
 
@@ -312,8 +335,9 @@ def check_predict_labels(predict_labels):
 def check_fix_labels(fix_labels, cases):
     """Check ``fix_labels`` against the reference on each labels format.
 
-    The result must be a numeric (not boolean) array of shape (n,) with the
-    reference's 0s and 1s, and the input must be left unchanged.
+    The result must be a float32 array of shape (n,) (as the notebook
+    states) with the reference's 0s and 1s, and the input must be left
+    unchanged.
     """
     hint = HINTS[("fix_labels", "values")]
     name = "fix_labels"
@@ -330,8 +354,7 @@ def check_fix_labels(fix_labels, cases):
             )
         got_array = np.asarray(got)
         _require_same(name, label, "shape", expected.shape, got_array.shape, hint)
-        if got_array.dtype.kind not in "iuf":
-            _require_same(name, label, "dtype", "a number type", got_array.dtype, hint)
+        _require_same(name, label, "dtype", np.dtype(np.float32), got_array.dtype, hint)
         if not np.array_equal(got_array, expected):
             _fail(name, labels, expected, got_array, hint)
 

@@ -73,6 +73,11 @@ HINTS.update(
             "together, so take precision and recall only at the last of each "
             "run of equal scores."
         ),
+        ("average_precision", "one_class"): (
+            "With no positive sample there is no recall to step through and "
+            "AP is undefined: return float('nan') before dividing by the "
+            "number of positives (0)."
+        ),
         ("best_threshold", "values"): (
             "Try each distinct score t as the threshold, predicting positive "
             "where scores >= t; cost = cost_fp * FP + cost_fn * FN. Return the "
@@ -171,7 +176,9 @@ def check_metric(func, name, cases, *, aspect="values", exact=False, hint=None):
     expected_func = _reference(name)
     quiet = aspect in ("zero_division", "one_class")
     for case in cases:
+        before = {key: np.array(value, copy=True) for key, value in case.items()}
         got = _call_metric(func, name, case, hint, forbid_warnings=quiet)
+        _require_case_unchanged(name, case, before, hint)
         expected = _call_metric(expected_func, name, case, hint)
         _compare_metric(name, case, expected, got, hint, exact=exact)
 
@@ -353,6 +360,25 @@ def _call_metric(func, name, case, hint, forbid_warnings=False):
             )
         )
     return got
+
+
+def _require_case_unchanged(name, case, before, hint):
+    """Fail if the learner's call changed one of the case's arguments."""
+    for key, value in case.items():
+        if isinstance(value, np.ndarray) and not np.array_equal(
+            value, before[key], equal_nan=True
+        ):
+            raise CheckFailure(
+                _message(
+                    f"{name} changed its argument {key}.",
+                    [
+                        (key, _show_argument(before[key])),
+                        ("after", _show_argument(value)),
+                    ],
+                    "Work on a copy (np.sort(a), np.array(a, copy=True)), never "
+                    "sort or assign into the caller's array.",
+                )
+            )
 
 
 def _compare_metric(name, case, expected, got, hint, exact=False):

@@ -4,6 +4,7 @@ functions: values, shapes and dtypes, and extreme inputs.
 
 import numpy as np
 
+from autograder import exact as _exact
 from autograder.checks.machinery import (
     HINTS,
     SHAPES_HINT,
@@ -69,7 +70,9 @@ def check_shapes(func, name, sample, *, hint=None):
 
     ``func`` is called on the values of ``sample`` as a Python float, a
     Python int, a NumPy float32 scalar, a 1-D float64 array, a 2-D float32
-    array and a 3-D integer array. Each result must have the input's
+    array, a 3-D integer array and a 1-D float16 array (float16 gives
+    float64 under the dtype rule, so it must be computed in float64 too).
+    Each result must have the input's
     shape, be float32 exactly when the input is, match the reference (to a
     loose tolerance: values are not the point here), and the input must be
     unchanged afterwards.
@@ -116,6 +119,7 @@ def check_shapes(func, name, sample, *, hint=None):
         sample.copy(),
         sample.reshape(2, 3).astype(np.float32),
         np.round(sample).astype(np.int64).reshape(1, 3, 2),
+        sample.astype(np.float16),
     ]
     expected_func = _reference(name)
     for x in cases:
@@ -144,9 +148,11 @@ def check_extremes(
 
     Each input is converted to ``dtype`` and passed as a NumPy scalar, then
     all of them together as one array. The result must be within ``ulps``
-    units in the last place of the reference (nan where the reference is
-    nan), and the call must emit no warning, even if the learner's session
-    has silenced NumPy's floating-point warnings.
+    units in the last place of the exact value, computed with mpmath
+    (:mod:`autograder.exact`) for the functions it knows and finite inputs,
+    and of the reference otherwise (nan where the reference is nan); and
+    the call must emit no warning, even if the learner's session has
+    silenced NumPy's floating-point warnings.
 
     Parameters
     ----------
@@ -189,7 +195,7 @@ def check_extremes(
     expected_func = _reference(name)
     for x in [*values, values]:
         got = _call(func, name, x, hint, forbid_warnings=True)
-        expected = expected_func(x)
+        expected = _expected_exactly(name, expected_func, x)
         got_array = np.asarray(got)
         _require_same(name, x, "shape", expected.shape, got_array.shape, hint)
         try:
@@ -208,3 +214,21 @@ def check_extremes(
                 hint,
                 note=f"(tolerance: {ulps:g} ULP in {np.dtype(dtype)})",
             )
+
+
+def _expected_exactly(name, expected_func, x):
+    """The correctly rounded value where mpmath knows ``name``; else the reference.
+
+    A tolerance in ULP is only as good as the value it is measured from: the
+    reference itself may be a few ULP off (gelu's left tail), which would
+    mark a correct learner down. Infinities and nan take the reference's
+    limits, which are exact.
+    """
+    expected = expected_func(x)
+    if name not in _exact.FUNCTIONS:
+        return expected
+    finite = np.isfinite(x)
+    if not np.any(finite):
+        return expected
+    exactly = _exact.exact(name, np.where(finite, x, 0), dtype=np.asarray(x).dtype)
+    return np.where(finite, exactly, expected).astype(expected.dtype)[()]
