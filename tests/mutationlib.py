@@ -209,16 +209,25 @@ def corpus(assignment):
     return mutants
 
 
+def correct_answers(assignment):
+    """Genuinely different correct answers: ``{variant: changes}``.
+
+    Each must get full marks; ``tests/fixtures/make_fixtures*.py`` writes
+    them as the fixtures ``correct-<variant>`` too.
+    """
+    return _corpus_module(assignment, "correct_").CORRECT
+
+
 def equivalent(assignment):
     """Generated mutants no test can tell apart: ``{mutant id: reason}``."""
     return _corpus_module(assignment).EQUIVALENT
 
 
-def _corpus_module(assignment):
-    folder = str(Path(__file__).parent / "mutants")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    return importlib.import_module("corpus_" + assignment[:2])
+def _corpus_module(assignment, prefix="corpus_"):
+    for folder in (Path(__file__).parent, Path(__file__).parent / "mutants"):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+    return importlib.import_module(prefix + assignment[:2])
 
 
 # --- generated mutants -----------------------------------------------------

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from gradebatch import assert_everyone_graded, assert_exact_score, grade_batch
+from mutationlib import correct_answers
 
 ASSIGNMENT = "02-vanishing-gradients"
 FIXTURES = Path(__file__).parent / "fixtures" / ASSIGNMENT
@@ -29,6 +30,10 @@ EXPECTED = {
     "naive_sigmoid": ("graded", 17),  # exp overflows: three stability cells, 4
     "via_probability": ("graded", 19),  # divides by 1 - p = 0: stability 2
 }
+# Five genuinely different correct answers (tests/mutants/): full marks.
+EXPECTED.update(
+    {f"correct-{name}": ("graded", MAX_SCORE) for name in correct_answers(ASSIGNMENT)}
+)
 
 pytestmark = pytest.mark.slow
 

@@ -9,6 +9,7 @@ from gradebatch import (
     cell_scores,
     grade_batch,
 )
+from mutationlib import correct_answers
 
 ASSIGNMENT = "05-thresholds-and-metrics"
 MAX_SCORE = 20
@@ -27,6 +28,10 @@ EXPECTED = {
     "strict": ("graded", 17),  # `scores > t`: threshold values (2) and costs (1)
     "sklearn": ("graded", 13),  # sklearn.metrics for AUC and AP: 7 points
 }
+# Five genuinely different correct answers (tests/mutants/): full marks.
+EXPECTED.update(
+    {f"correct-{name}": ("graded", MAX_SCORE) for name in correct_answers(ASSIGNMENT)}
+)
 
 # The O(n^2) AUC spends its 8 s budget on the million scores inside one
 # cell, and the cell also builds the data: a per-cell limit well above that

@@ -3,7 +3,8 @@
 Each exercise's graded test cells, hidden tests included, run in process
 (``tests/mutationlib.py``) against its reference answers (full marks) and
 against every mutant of its hand-written corpus (``tests/mutants/``), each
-of which must lose points. ``benchmarks/mutation.py`` adds the generated
+of which must lose points, and against five genuinely different correct
+answers, each of which must not. ``benchmarks/mutation.py`` adds the generated
 mutants and prints the scores; the generated mutants of the fast exercises
 are held at 100 % here too.
 """
@@ -35,6 +36,17 @@ def test_every_hand_written_mistake_loses_points(notebook):
         if not mutationlib.run_mutant(notebook, changes, until_killed=True)[0]
     ]
     assert survivors == []
+
+
+@pytest.mark.parametrize("assignment", FAST)
+def test_five_different_correct_answers_get_full_marks(assignment):
+    # Exercise 4's train a model each: tests/test_grading_04.py grades them.
+    notebook = mutationlib.load(assignment)
+    answers = mutationlib.correct_answers(assignment)
+    assert len(answers) >= 5
+    for name, changes in answers.items():
+        lost, failures = mutationlib.run_mutant(notebook, changes, list(notebook.tests))
+        assert (name, lost, failures) == (name, 0, {})
 
 
 @pytest.mark.slow

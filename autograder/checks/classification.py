@@ -432,3 +432,81 @@ def _loss_kind(keras, loss):
         return name, bool(getattr(loss, "from_logits", False))
     name = getattr(loss, "__name__", repr(loss))
     return name, False
+
+
+# What exercise 4's notebook promises, clause by clause, and the test cells
+# that check each clause (see autograder.checks.contract).
+CONTRACT = (
+    (
+        "values",
+        "binary_cross_entropy is the mean loss over the examples, as the "
+        "reference and Keras compute it, for labels in {0, 1}",
+        ("test_bce_values",),
+    ),
+    (
+        "parameters",
+        "probabilities are clipped to [epsilon, 1 - epsilon], with the "
+        "default 1e-7 and with other epsilons",
+        ("test_bce_clipping",),
+    ),
+    (
+        "special values",
+        "p = 0 and p = 1, right and wrong, give finite losses without a warning",
+        ("test_bce_clipping",),
+    ),
+    (
+        "values",
+        "binary_cross_entropy_from_logits matches the reference and Keras on "
+        "ordinary scores",
+        ("test_bce_logits_values",),
+    ),
+    (
+        "accuracy",
+        "the loss from scores is finite and exact for scores of +-1000, and "
+        "keeps its digits when tiny (z = 36, y = 1), without warnings",
+        ("test_bce_logits_extremes",),
+    ),
+    (
+        "types",
+        "both losses return a float (not an array or a tensor)",
+        ("test_bce_values", "test_bce_logits_values"),
+    ),
+    (
+        "structure",
+        "build_model returns a compiled Keras model with the given input "
+        "shape, a hidden layer, one output unit and the Adam optimizer, "
+        "whose output activation and loss agree",
+        ("test_build_model_structure",),
+    ),
+    (
+        "values",
+        "the model reaches a validation AUC of 0.85 after 20 epochs",
+        ("test_build_model_learns",),
+    ),
+    (
+        "values",
+        "predict_labels gives 1 where the probability is at least the "
+        "threshold (default 0.5, and others), as integers of shape (n,), "
+        "also for one row",
+        ("test_predict_labels",),
+    ),
+    (
+        "values",
+        "fix_labels reads (n,), (n, 1) and one-hot (n, 2) numbers and "
+        "booleans, and yes/no words in any case with spaces, as float32 of "
+        "shape (n,)",
+        ("test_fix_labels_formats",),
+    ),
+    (
+        "mutation",
+        "fix_labels leaves y unchanged",
+        ("test_fix_labels_formats",),
+    ),
+    (
+        "errors raised",
+        "fix_labels raises ValueError with a message for other values "
+        "(negative, 0.5, 2), other words, one-hot rows other than [1, 0] "
+        "and [0, 1], other shapes and no labels at all",
+        ("test_fix_labels_errors",),
+    ),
+)

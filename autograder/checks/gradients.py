@@ -52,6 +52,19 @@ HINTS.update(
             "xp = x does not copy. Perturb a copy, e.g. "
             "point = x.astype(np.float64), and change one entry of it at a time."
         ),
+        ("layer_forward", "mutation"): (
+            "Compute new arrays (X @ W + b is one); never assign into X, W or "
+            "b, nor use +=, *= or out= on them."
+        ),
+        ("mlp_gradients", "mutation"): (
+            "Leave X, y and the lists of weights and biases as they are: keep "
+            "the layers' inputs in a list of your own, and never assign into "
+            "the arrays you were given."
+        ),
+        ("gradient_ratio", "mutation"): (
+            "Only read grads: np.linalg.norm makes no change to its argument, "
+            "and neither should anything else you do."
+        ),
         ("gradient_ratio", "values"): (
             "np.linalg.norm(dW) of the FIRST layer's dW divided by that of the "
             "LAST layer's dW; grads[0][0] and grads[-1][0]."
@@ -453,3 +466,79 @@ def _require_unchanged(name, args, before, hint):
 def _short_repr(value, limit=200):
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# What exercise 2's notebook promises, clause by clause, and the test cells
+# that check each clause (see autograder.checks.contract).
+CONTRACT = (
+    (
+        "values",
+        "layer_forward, layer_backward, mlp_gradients and gradient_ratio "
+        "match the reference within 1e-7 of each array's largest entry, for "
+        "several sizes, depths and seeds",
+        (
+            "test_forward_values",
+            "test_backward_values",
+            "test_mlp_values",
+            "test_ratio_values",
+        ),
+    ),
+    (
+        "values",
+        "numerical_gradient gives central differences within 1e-6, for f "
+        "that are and are not sums over the entries",
+        ("test_numerical_values",),
+    ),
+    (
+        "parameters",
+        "numerical_gradient perturbs by eps when given, and by 1e-6 when not",
+        ("test_numerical_values",),
+    ),
+    (
+        "shapes",
+        "dX like X, dW like W, db like b, one (dW, db) pair per layer in "
+        "layer order, the numerical gradient like x, the ratio a number",
+        (
+            "test_forward_types",
+            "test_backward_types",
+            "test_mlp_types",
+            "test_numerical_types",
+            "test_ratio_values",
+        ),
+    ),
+    (
+        "dtypes",
+        "float32 arguments give float32 results; float64 give float64",
+        (
+            "test_forward_types",
+            "test_backward_types",
+            "test_mlp_types",
+            "test_numerical_types",
+        ),
+    ),
+    (
+        "dtypes",
+        "numerical_gradient works on a float64 copy: its float32 result agrees "
+        "with its float64 one",
+        ("test_numerical_types",),
+    ),
+    (
+        "mutation",
+        "no function modifies its arguments, not even for a moment "
+        "(numerical_gradient must not perturb x itself)",
+        (
+            "test_forward_types",
+            "test_backward_mutation",
+            "test_mlp_types",
+            "test_numerical_mutation",
+            "test_ratio_values",
+        ),
+    ),
+    (
+        "warnings",
+        "no NumPy warning, and results within 1e-6 (float64) or 1e-3 "
+        "(float32) of the largest gradient entry, when every sigmoid "
+        "saturates",
+        ("test_forward_stability", "test_backward_stability", "test_mlp_stability"),
+    ),
+)

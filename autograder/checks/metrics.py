@@ -534,3 +534,109 @@ class _time_limit:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.saved)
         return False
+
+
+# Every function's first test cell: each checks its types and arguments too.
+_VALUES_CELLS = (
+    "test_confusion_counts_values",
+    "test_precision_recall_fbeta_values",
+    "test_roc_auc_values",
+    "test_average_precision_values",
+    "test_best_threshold_values",
+    "test_expected_calibration_error_values",
+)
+
+# What exercise 5's notebook promises, clause by clause, and the test cells
+# that check each clause (see autograder.checks.contract).
+CONTRACT = (
+    (
+        "values",
+        "confusion_counts returns (tn, fp, fn, tp) as ints, for lists, "
+        "arrays, booleans and floats of 0 and 1, and for one sample",
+        ("test_confusion_counts_values",),
+    ),
+    (
+        "errors raised",
+        "confusion_counts raises ValueError with a message for labels other "
+        "than 0 and 1 (2, -1, 0.5) and for lengths that differ (1 against n "
+        "included)",
+        ("test_confusion_counts_errors",),
+    ),
+    (
+        "values",
+        "precision, recall and F-beta from the counts, for beta 1 and others",
+        ("test_precision_recall_fbeta_values",),
+    ),
+    (
+        "degenerate data",
+        "a ratio whose denominator is 0 is zero_division (0, 1 or nan), "
+        "returned quietly, also when only one of precision and recall is "
+        "undefined",
+        ("test_precision_recall_fbeta_zero_division",),
+    ),
+    (
+        "values",
+        "roc_auc is the probability that a positive outscores a negative, "
+        "ties counting 1/2",
+        ("test_roc_auc_values", "test_roc_auc_ties"),
+    ),
+    (
+        "degenerate data",
+        "roc_auc is nan, quietly, when only one class is present (one sample included)",
+        ("test_roc_auc_one_class",),
+    ),
+    (
+        "speed",
+        "roc_auc takes at most 8 s on a million scores (O(n log n))",
+        ("test_roc_auc_speed",),
+    ),
+    (
+        "values",
+        "average_precision is scikit-learn's: recall steps times the "
+        "precision at their end, tied scores one threshold",
+        ("test_average_precision_values", "test_average_precision_ties"),
+    ),
+    (
+        "degenerate data",
+        "average_precision is nan, quietly, without a positive sample",
+        ("test_average_precision_values",),
+    ),
+    (
+        "values",
+        "best_threshold is the cheapest of the scores, predicting positive at "
+        "scores >= t, the largest among equally cheap ones, for equal and "
+        "unequal costs (the defaults 1 and 1 included)",
+        ("test_best_threshold_values", "test_best_threshold_costs"),
+    ),
+    (
+        "values",
+        "expected_calibration_error weighs each non-empty bin's gap by its "
+        "share of the samples",
+        ("test_expected_calibration_error_values",),
+    ),
+    (
+        "boundaries",
+        "bin min(floor(p * n_bins), n_bins - 1): p = 1 in the last bin, a p "
+        "on an edge in the bin to its right, for several bin counts",
+        ("test_expected_calibration_error_bins",),
+    ),
+    (
+        "mutation",
+        "no function modifies its arguments",
+        _VALUES_CELLS,
+    ),
+    (
+        "types",
+        "results are plain numbers (Python or NumPy scalars), never arrays",
+        _VALUES_CELLS,
+    ),
+    (
+        "rules",
+        "sklearn.metrics is unavailable while the checks run",
+        (
+            "test_roc_auc_values",
+            "test_average_precision_values",
+            "test_confusion_counts_values",
+        ),
+    ),
+)

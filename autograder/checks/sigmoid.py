@@ -232,3 +232,91 @@ def _expected_exactly(name, expected_func, x):
         return expected
     exactly = _exact.exact(name, np.where(finite, x, 0), dtype=np.asarray(x).dtype)
     return np.where(finite, exactly, expected).astype(expected.dtype)[()]
+
+
+# What exercise 1's notebook promises, clause by clause, and the test cells
+# that check each clause (rendered in the instructor's guide; a test fails
+# for a clause without a test cell, and for a test cell without a clause).
+CONTRACT = (
+    (
+        "values",
+        "sigmoid, sigmoid_derivative, logit and log_sigmoid follow their "
+        "formulas on ordinary inputs (relative 1e-9)",
+        (
+            "test_sigmoid_values",
+            "test_sigmoid_derivative_values",
+            "test_logit_values",
+            "test_log_sigmoid_values",
+        ),
+    ),
+    (
+        "shapes",
+        "a Python number, a NumPy scalar or an array of any shape in; the "
+        "same shape out",
+        (
+            "test_sigmoid_shapes",
+            "test_sigmoid_derivative_shapes",
+            "test_logit_shapes",
+            "test_log_sigmoid_shapes",
+        ),
+    ),
+    (
+        "dtypes",
+        "float32 in gives float32 out; any other real input (Python int and "
+        "float, int64, float16, float64) gives float64",
+        (
+            "test_sigmoid_shapes",
+            "test_sigmoid_derivative_shapes",
+            "test_logit_shapes",
+            "test_log_sigmoid_shapes",
+        ),
+    ),
+    (
+        "mutation",
+        "the input array is never modified",
+        (
+            "test_sigmoid_shapes",
+            "test_sigmoid_derivative_shapes",
+            "test_logit_shapes",
+            "test_log_sigmoid_shapes",
+        ),
+    ),
+    (
+        "warnings",
+        "no NumPy warning for any input, even where the learner's session "
+        "has silenced NumPy",
+        (
+            "test_sigmoid_extremes",
+            "test_sigmoid_derivative_extremes",
+            "test_logit_edges",
+            "test_log_sigmoid_extremes",
+        ),
+    ),
+    (
+        "special values",
+        "nan gives nan; +-inf give the limits; logit(0) = -inf, logit(1) = "
+        "+inf, and nan for p outside [0, 1] (+-inf included)",
+        (
+            "test_sigmoid_extremes",
+            "test_sigmoid_derivative_extremes",
+            "test_logit_edges",
+            "test_log_sigmoid_extremes",
+        ),
+    ),
+    (
+        "accuracy",
+        "within 4 ULP of the exact value (mpmath) at extreme inputs such as "
+        "+-1000, subnormal results included, in float64 and float32",
+        (
+            "test_sigmoid_extremes",
+            "test_sigmoid_derivative_extremes",
+            "test_logit_edges",
+            "test_log_sigmoid_extremes",
+        ),
+    ),
+    (
+        "accuracy",
+        "logit within 4 ULP next to p = 1/2 (both sides) and next to 1",
+        ("test_logit_near_half", "test_logit_edges"),
+    ),
+)
