@@ -8,6 +8,7 @@ import pytest
 
 from autograder import checks, reference
 from autograder.checks import CheckFailure, check_extremes, check_shapes, check_values
+from autograder.checks.machinery import HINTS
 
 SAMPLES = {
     "sigmoid": [-3.0, -1.5, 0.0, 0.5, 2.0, 4.0],
@@ -200,3 +201,27 @@ def test_no_two_modules_of_checks_define_the_same_name():
             if isinstance(target, ast.Name)
         ]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+def test_hints_are_wrapped_at_word_boundaries():
+    with pytest.raises(CheckFailure) as info:
+        check_extremes(naive_sigmoid, "sigmoid", [-1000.0])
+    lines = str(info.value).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Hint: "))
+    hint = lines[start:]
+    assert len(hint) > 1 and all(len(line) <= 79 for line in hint)
+    assert all(line.startswith("      ") for line in hint[1:])
+    words = " ".join(line.strip() for line in hint).removeprefix("Hint: ")
+    assert words == HINTS[("sigmoid", "extremes")]
+
+
+def test_tanh_float32_hint_names_the_float64_sigmoid_helper():
+    def through_the_helper(x):
+        x = np.asarray(x, dtype=np.float64)  # what the notebook's sigmoid does
+        return np.copysign(-np.expm1(-2 * abs(x)) / (1 + np.exp(-2 * abs(x))), x)
+
+    with pytest.raises(CheckFailure, match="wrong dtype") as info:
+        check_shapes(through_the_helper, "tanh_from_sigmoid", SAMPLES["sigmoid"])
+    text = " ".join(str(info.value).split())
+    assert "sigmoid helper above works in float64" in text
+    assert "math module" not in text

@@ -66,3 +66,14 @@ def test_without_the_tag_run_all_stops_at_the_first_failing_test():
         run_all(nb)
     first, second, *_ = graded_cells(nb)
     assert first.outputs and not second.outputs
+
+
+def test_exercise_4_set_up_shows_no_tensorflow_log():
+    nb = released("04-keras-binary-classification")
+    nb.cells = [
+        c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup"
+    ]
+    run_all(nb)
+    (setup,) = nb.cells
+    assert "import_keras()" in setup.source
+    assert setup.outputs == []  # no stderr box: no absl or oneDNN lines

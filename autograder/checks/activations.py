@@ -32,6 +32,17 @@ HINTS.update(
             "e = exp(-2x); for x >= 0 compute 1 - e as -np.expm1(-2x), and use "
             "tanh(-x) = -tanh(x) for the negative half, so exp never overflows."
         ),
+        ("tanh_from_sigmoid", "shapes"): (
+            "The sigmoid helper above works in float64 and returns float64, "
+            "whatever it is given: convert your result back with "
+            ".astype(np.float32) when x is float32 (x.dtype tells you), and to "
+            "float64 otherwise. Never assign into x."
+        ),
+        ("silu", "shapes"): (
+            "x * sigmoid(x) is float64 whatever x is, because the sigmoid "
+            "helper above returns float64: convert the result back with "
+            ".astype(np.float32) when x is float32, and to float64 otherwise."
+        ),
         ("relu", "values"): "relu(x) = max(x, 0), elementwise: np.maximum.",
         ("relu", "extremes"): (
             "nan must stay nan: np.maximum(x, 0) keeps it, while "
@@ -425,7 +436,7 @@ def _gate_order(func, args):
 
 # What exercise 3's notebook promises, clause by clause, and the test cells
 # that check each clause (see autograder.checks.contract).
-CONTRACT = (
+ACTIVATIONS_CONTRACT = (
     (
         "values",
         "tanh_from_sigmoid, relu, relu_derivative, leaky_relu, gelu (the "

@@ -1,6 +1,7 @@
 """Each exercise's contract: the clauses its notebook states, and their tests.
 
-Every checks module of an exercise holds a ``CONTRACT``: a tuple of
+Every checks module of an exercise holds a contract (``SIGMOID_CONTRACT``
+in ``sigmoid``, and so on): a tuple of
 ``(kind, clause, test cells)``, one per promise the notebook makes (values,
 dtypes, shapes, special values, parameters, degenerate data, errors raised,
 mutation, warnings, speed), with the grade ids of the test cells that check
@@ -13,11 +14,11 @@ that does not exist, and for a test cell no clause names
 from autograder.checks import activations, classification, gradients, metrics, sigmoid
 
 CONTRACTS = {
-    "01-sigmoid": sigmoid.CONTRACT,
-    "02-vanishing-gradients": gradients.CONTRACT,
-    "03-activations": activations.CONTRACT,
-    "04-keras-binary-classification": classification.CONTRACT,
-    "05-thresholds-and-metrics": metrics.CONTRACT,
+    "01-sigmoid": sigmoid.SIGMOID_CONTRACT,
+    "02-vanishing-gradients": gradients.GRADIENTS_CONTRACT,
+    "03-activations": activations.ACTIVATIONS_CONTRACT,
+    "04-keras-binary-classification": classification.CLASSIFICATION_CONTRACT,
+    "05-thresholds-and-metrics": metrics.METRICS_CONTRACT,
 }
 
 

@@ -470,7 +470,7 @@ def _short_repr(value, limit=200):
 
 # What exercise 2's notebook promises, clause by clause, and the test cells
 # that check each clause (see autograder.checks.contract).
-CONTRACT = (
+GRADIENTS_CONTRACT = (
     (
         "values",
         "layer_forward, layer_backward, mlp_gradients and gradient_ratio "

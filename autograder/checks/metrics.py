@@ -166,8 +166,8 @@ def check_metric(func, name, cases, *, aspect="values", exact=False, hint=None):
     Traceback (most recent call last):
     ...
     autograder.checks.CheckFailure: roc_auc returned the wrong value.
-      y_true:   [0 1]
-      scores:   [0.5 0.5]
+      y_true:   [0, 1]
+      scores:   [0.5, 0.5]
       expected: 0.5
       got:      0.0
     Hint: A positive and a negative with the same score count 1/2, ...
@@ -215,8 +215,8 @@ def check_metric_raises(func, name, cases, *, exception=ValueError, hint=None):
     Traceback (most recent call last):
     ...
     autograder.checks.CheckFailure: confusion_counts returned instead of raising ...
-      y_true:   [0 2]
-      y_pred:   [0 1]
+      y_true:   [0, 2]
+      y_pred:   [0, 1]
       expected: ValueError with a message
       got:      (0, 0, 0, 0)
     Hint: Check the input before counting: ...
@@ -422,6 +422,8 @@ def _case_rows(case):
 
 def _show_argument(value):
     arr = np.asarray(value)
+    if isinstance(value, (list, tuple)) and arr.size <= 12:
+        return repr(value)  # as the learner's function received it
     if arr.ndim == 0 or arr.size <= 12:
         return _show(arr) if arr.ndim else _show(value)
     text = np.array2string(arr, threshold=8, edgeitems=3, max_line_width=1000)
@@ -548,7 +550,7 @@ _VALUES_CELLS = (
 
 # What exercise 5's notebook promises, clause by clause, and the test cells
 # that check each clause (see autograder.checks.contract).
-CONTRACT = (
+METRICS_CONTRACT = (
     (
         "values",
         "confusion_counts returns (tn, fp, fn, tp) as ints, for lists, "

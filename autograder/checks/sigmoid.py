@@ -105,7 +105,7 @@ def check_shapes(func, name, sample, *, hint=None):
       got:      dtype float64
     Hint: Use NumPy functions ...
     """
-    hint = hint or SHAPES_HINT
+    hint = hint or HINTS.get((name, "shapes"), SHAPES_HINT)
     sample = np.asarray(sample, dtype=np.float64)[:6]
     if sample.size < 6:
         raise ValueError(
@@ -237,7 +237,7 @@ def _expected_exactly(name, expected_func, x):
 # What exercise 1's notebook promises, clause by clause, and the test cells
 # that check each clause (rendered in the instructor's guide; a test fails
 # for a clause without a test cell, and for a test cell without a clause).
-CONTRACT = (
+SIGMOID_CONTRACT = (
     (
         "values",
         "sigmoid, sigmoid_derivative, logit and log_sigmoid follow their "
