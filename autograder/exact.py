@@ -37,11 +37,27 @@ def _log_sigmoid(x):
     return -mpmath.log1p(mpmath.exp(-x)) if x > 0 else x - mpmath.log1p(mpmath.exp(x))
 
 
+def _tanh(x):
+    return mpmath.tanh(x)
+
+
+def _gelu(x):
+    return x * mpmath.erfc(-x / mpmath.sqrt(2)) / 2
+
+
+def _silu(x):
+    return x * _sigmoid(x)
+
+
 FUNCTIONS = {
     "sigmoid": _sigmoid,
     "sigmoid_derivative": _sigmoid_derivative,
     "logit": _logit,
     "log_sigmoid": _log_sigmoid,
+    # Exercise 3's elementwise functions with an accuracy promise in ULP.
+    "tanh_from_sigmoid": _tanh,
+    "gelu": _gelu,
+    "silu": _silu,
 }
 
 
@@ -50,8 +66,9 @@ def exact(name, x, dtype=np.float64):
 
     Parameters
     ----------
-    name : {'sigmoid', 'sigmoid_derivative', 'logit', 'log_sigmoid'}
-        Which function.
+    name : str
+        Which function: a key of :data:`FUNCTIONS` (the four of exercise 1,
+        and ``tanh_from_sigmoid``, ``gelu`` and ``silu`` of exercise 3).
     x : array_like of float
         Arguments. They are taken exactly as the floats they are.
     dtype : {numpy.float64, numpy.float32} or numpy.dtype

@@ -8,6 +8,7 @@ import pytest
 
 from autograder import checks, reference
 from autograder.checks import CheckFailure, check_extremes, check_shapes, check_values
+from autograder.checks.machinery import HINTS
 
 SAMPLES = {
     "sigmoid": [-3.0, -1.5, 0.0, 0.5, 2.0, 4.0],
@@ -24,6 +25,8 @@ EXTREMES = {
 
 
 def naive_sigmoid(x):
+    x = np.asarray(x)
+    x = x if x.dtype == np.float32 else x.astype(np.float64)
     return 1 / (1 + np.exp(-x))
 
 
@@ -54,6 +57,26 @@ def test_the_naive_formula_passes_values_and_shapes_but_not_extremes():
         check_extremes(naive_sigmoid, "sigmoid", [-1000.0])
     assert "overflow encountered in exp" in str(info.value)
     assert "np.where" in str(info.value)  # the hint
+
+
+def test_float16_input_must_give_float64():
+    def in_its_own_dtype(x):
+        return 1 / (1 + np.exp(-np.asarray(x)))
+
+    with pytest.raises(CheckFailure, match="dtype float16") as info:
+        check_shapes(in_its_own_dtype, "sigmoid", SAMPLES["sigmoid"])
+    assert "expected: dtype float64" in str(info.value)
+
+
+def test_ulp_tolerances_are_measured_from_the_exact_value():
+    # Rounded once from the exact value, the answer passes at 0 ULP, even
+    # where the reference itself is a few ULP off (gelu's left tail).
+    from autograder.exact import exact
+
+    def exact_gelu(x):
+        return exact("gelu", x)[()]
+
+    check_extremes(exact_gelu, "gelu", [-20.0, -12.5], ulps=0)
 
 
 def test_warnings_are_caught_even_if_the_learner_silenced_numpy():
@@ -178,3 +201,27 @@ def test_no_two_modules_of_checks_define_the_same_name():
             if isinstance(target, ast.Name)
         ]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+def test_hints_are_wrapped_at_word_boundaries():
+    with pytest.raises(CheckFailure) as info:
+        check_extremes(naive_sigmoid, "sigmoid", [-1000.0])
+    lines = str(info.value).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Hint: "))
+    hint = lines[start:]
+    assert len(hint) > 1 and all(len(line) <= 79 for line in hint)
+    assert all(line.startswith("      ") for line in hint[1:])
+    words = " ".join(line.strip() for line in hint).removeprefix("Hint: ")
+    assert words == HINTS[("sigmoid", "extremes")]
+
+
+def test_tanh_float32_hint_names_the_float64_sigmoid_helper():
+    def through_the_helper(x):
+        x = np.asarray(x, dtype=np.float64)  # what the notebook's sigmoid does
+        return np.copysign(-np.expm1(-2 * abs(x)) / (1 + np.exp(-2 * abs(x))), x)
+
+    with pytest.raises(CheckFailure, match="wrong dtype") as info:
+        check_shapes(through_the_helper, "tanh_from_sigmoid", SAMPLES["sigmoid"])
+    text = " ".join(str(info.value).split())
+    assert "sigmoid helper above works in float64" in text
+    assert "math module" not in text

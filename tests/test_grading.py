@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from gradebatch import grade_batch, run_cli
+from mutationlib import correct_answers
 
 from autograder import course
 from autograder.confinement import sandbox
@@ -25,6 +26,10 @@ EXPECTED = {
     "crash": ("kernel died", 0),  # os.abort() in a cell
     "ghost": ("missing", 0),  # a learner folder without the assignment
 }
+# Five genuinely different correct answers (tests/mutants/): full marks.
+EXPECTED.update(
+    {f"correct-{name}": ("graded", 21) for name in correct_answers("01-sigmoid")}
+)
 if ISOLATED:
     EXPECTED["hostile"] = ("graded", 21)  # right answers, plus an attack
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from gradebatch import assert_everyone_graded, assert_exact_score, grade_batch
+from mutationlib import correct_answers
 
 pytestmark = pytest.mark.slow
 
@@ -21,6 +22,10 @@ EXPECTED = {
     "lstmorder": ("graded", 26),  # gates i, f, o, g: both LSTM tests (4)
     "choices": ("graded", 27),  # softmax for tags, tanh for a gate: 3 lost
 }
+# Five genuinely different correct answers (tests/mutants/): full marks.
+EXPECTED.update(
+    {f"correct-{name}": ("graded", 30) for name in correct_answers("03-activations")}
+)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from gradebatch import (
     cell_scores,
     grade_batch,
 )
+from mutationlib import correct_answers
 
 ASSIGNMENT = "04-keras-binary-classification"
 NOTEBOOK = "keras-binary-classification"
@@ -40,6 +41,10 @@ EXPECTED = {
     "sigmoid_logits": ("graded", 16),  # structure (2); Keras still trains it
     "onehot": ("graded", 15),  # one-hot kept: formats (2), errors (1)
 }
+# Five genuinely different correct answers (tests/mutants/): full marks.
+EXPECTED.update(
+    {f"correct-{name}": ("graded", MAX_SCORE) for name in correct_answers(ASSIGNMENT)}
+)
 
 pytestmark = pytest.mark.slow
 

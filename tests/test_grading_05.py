@@ -9,6 +9,7 @@ from gradebatch import (
     cell_scores,
     grade_batch,
 )
+from mutationlib import correct_answers
 
 ASSIGNMENT = "05-thresholds-and-metrics"
 MAX_SCORE = 20
@@ -17,7 +18,9 @@ MAX_SCORE = 20
 EXPECTED = {
     "ada": ("graded", 20),  # the solution
     "blank": ("graded", 0),  # the released notebook, untouched
-    "swapped": ("graded", 18),  # precision and recall swapped: values (2)
+    # precision and recall swapped: values (2), and zero_division (1) where
+    # only one of them is undefined
+    "swapped": ("graded", 17),
     "zerodiv": ("graded", 19),  # ZeroDivisionError: zero_division (1)
     "ordinal": ("graded", 19),  # AUC without ties counted 1/2: ties (1)
     "quadratic": ("graded", 19),  # O(n^2) AUC, stopped on 10^6 scores: speed (1)
@@ -25,6 +28,10 @@ EXPECTED = {
     "strict": ("graded", 17),  # `scores > t`: threshold values (2) and costs (1)
     "sklearn": ("graded", 13),  # sklearn.metrics for AUC and AP: 7 points
 }
+# Five genuinely different correct answers (tests/mutants/): full marks.
+EXPECTED.update(
+    {f"correct-{name}": ("graded", MAX_SCORE) for name in correct_answers(ASSIGNMENT)}
+)
 
 # The O(n^2) AUC spends its 8 s budget on the million scores inside one
 # cell, and the cell also builds the data: a per-cell limit well above that
@@ -53,7 +60,10 @@ def test_each_mistake_loses_the_points_of_its_aspect(graded):
     full = cell_scores(graded, "ada")
     assert sum(full.values()) == MAX_SCORE
     lost = {
-        "swapped": {"test_precision_recall_fbeta_values"},
+        "swapped": {
+            "test_precision_recall_fbeta_values",
+            "test_precision_recall_fbeta_zero_division",
+        },
         "zerodiv": {"test_precision_recall_fbeta_zero_division"},
         "ordinal": {"test_roc_auc_ties"},
         "quadratic": {"test_roc_auc_speed"},

@@ -1,11 +1,13 @@
-"""The learner's path through exercise 1 in a real JupyterLab.
+"""The learner's path through the exercises in a real JupyterLab.
 
 A real ``jupyter lab`` is started on a free local port, with a token, in a
 scratch copy of ``exercises/``, and driven by headless Chromium the way a
 learner uses it: open the released notebook, run all cells and read the
 feedback, try the textbook formula and read what the stability check says
 about it, type the solutions, run everything again, save, and press
-nbgrader's Validate button. The course's Lab settings (``lab/overrides.json``,
+nbgrader's Validate button; and for exercises 2 to 5, Run All (every
+test cell reports), one wrong function and its feedback, the fix, and
+Validate. The course's Lab settings (``lab/overrides.json``,
 installed into the environment by ``make lab`` and ``make test``) must keep
 every pop-up away from a new learner.
 """
@@ -41,8 +43,14 @@ JUPYTER_LAB = Path(sys.executable).parent / "jupyter-lab"
 START_TIMEOUT_S = 120
 # Running the notebook or validating it takes seconds; under load, more.
 STEP_TIMEOUT_MS = 120_000
-# The textbook formula: right on ordinary inputs, overflows at x = -1000.
-NAIVE_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+# The textbook formula, in float64 unless x is float32: right on ordinary
+# inputs, overflows at x = -1000.
+NAIVE_SIGMOID = (
+    "def sigmoid(x):\n"
+    "    x = np.asarray(x)\n"
+    "    x = x if x.dtype == np.float32 else x.astype(np.float64)\n"
+    "    return 1 / (1 + np.exp(-x))\n"
+)
 
 
 def free_port():
@@ -79,6 +87,12 @@ def lab(tmp_path_factory):
     work = home / "work"
     shutil.copytree(ROOT / "exercises", work / "exercises")
     port, token = free_port(), secrets.token_hex(16)
+    # Every cell attached to the page, on screen or not: Run All now runs to
+    # the end, and the test reads the feedback of cells scrolled far away
+    # (by default Lab skips rendering those, and they read as empty).
+    tracker = home / "user-settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     # The learner's own Jupyter configuration and saved Lab state stay out.
     env = dict(
         os.environ,
@@ -116,9 +130,10 @@ def lab(tmp_path_factory):
             process.wait()
 
 
-def solution_code(grade_id):
+def solution_code(grade_id, assignment=ASSIGNMENT):
     """The instructor's solution of one cell, without nbgrader's markers."""
-    source = nbformat.read(ROOT / "solutions" / ASSIGNMENT / "sigmoid.ipynb", 4)
+    (path,) = (ROOT / "solutions" / assignment).glob("*.ipynb")
+    source = nbformat.read(path, 4)
     for cell in source.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
             lines = cell.source.splitlines()
@@ -128,9 +143,9 @@ def solution_code(grade_id):
     raise LookupError(f"no cell {grade_id!r} in the solutions notebook")
 
 
-def released_cells():
+def released_cells(notebook_path=NOTEBOOK):
     """(index, grade_id, is_solution, is_test) of every released code cell."""
-    notebook = nbformat.read(ROOT / NOTEBOOK, 4)
+    notebook = nbformat.read(ROOT / notebook_path, 4)
     cells = []
     for index, cell in enumerate(notebook.cells):
         meta = cell.metadata.get("nbgrader", {})
@@ -141,12 +156,27 @@ def released_cells():
     return cells
 
 
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+# The execution counts code cells' prompts show: [the last cell's, the
+# highest]; -1 for a prompt without a number ("[ ]" or "[*]").
+PROMPTS_JS = """() => {
+    const prompts = [...document.querySelectorAll(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+    const numbers = prompts.map((p) => {
+        const m = p.textContent.match(/\\[(\\d+)\\]/);
+        return m ? Number(m[1]) : -1;
+    });
+    return [numbers[numbers.length - 1], Math.max(-1, ...numbers)];
+}"""
+
+
 class Learner:
     """The notebook page, driven through JupyterLab's own menus and keys."""
 
     def __init__(self, page):
         self.page = page
-        self.cells = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell")
+        # The notebook on show: a tab left open from before stays hidden.
+        self.cells = page.locator(f"{PANEL} .jp-Notebook .jp-Cell")
 
     def output(self, index):
         return self.cells.nth(index).locator(".jp-OutputArea")
@@ -171,9 +201,20 @@ class Learner:
         ).click()
 
     def run_all(self):
+        """Run All Cells, and wait until the last code cell has run.
+
+        Every test cell is tagged raises-exception: the run goes on past a
+        failing test, and the kernel is idle for a moment between cells, so
+        the end of the run is the last code cell's prompt showing a number
+        above every number shown before.
+        """
+        _, highest = self.page.evaluate(PROMPTS_JS)
         self.menu("Run", "Run All Cells")
-        # Running stops at the first failing cell, as Jupyter always does.
-        self.page.wait_for_timeout(500)
+        self.page.wait_for_function(
+            f"(highest) => ({PROMPTS_JS})()[0] > highest",
+            arg=highest,
+            timeout=STEP_TIMEOUT_MS,
+        )
         self.wait_until_idle()
 
     def type_into(self, index, code):
@@ -183,6 +224,19 @@ class Learner:
         # insert_text types the text as one input: no auto-indent, no
         # auto-closed brackets, exactly what a paste gives.
         self.page.keyboard.insert_text(code)
+
+    def save_and_validate(self):
+        """Save, press nbgrader's Validate; its dialog must report success."""
+        self.page.keyboard.press("Escape")
+        self.page.keyboard.press("Control+S")
+        expect(self.page.locator(".jp-mod-dirty")).to_have_count(
+            0, timeout=STEP_TIMEOUT_MS
+        )
+        self.page.get_by_role("button", name="Validate").click()
+        expect(self.page.locator(".jp-Dialog")).to_contain_text(
+            "Success! Your notebook passes all the tests.",
+            timeout=STEP_TIMEOUT_MS,
+        )
 
     def run_cells(self, first, count):
         """Run ``count`` cells from ``first`` on, with Shift+Enter each."""
@@ -221,12 +275,13 @@ def test_learner_path_through_exercise_1(browser, lab):
             learner.wait_until_idle()
             assert learner.page.get_by_role("button", name="Validate").count()
 
-        with step(steps, "run all cells: the first check says 'not implemented'"):
+        with step(steps, "run all cells: every check says 'not implemented'"):
             learner.run_all()
-            first_test = tests[0][0]
-            text = learner.output(first_test).inner_text()
-            assert "CheckFailure" in text and "not implemented yet" in text, text
-            assert "Hint:" in text, text
+            for index, grade_id in tests:
+                text = learner.output(index).inner_text()
+                assert "CheckFailure" in text, (grade_id, text)
+                assert "not implemented yet" in text, (grade_id, text)
+                assert "Hint:" in text, (grade_id, text)
 
         with step(steps, "no news or update pop-up, no dialog"):
             toasts = page.locator(".Toastify__toast")
@@ -253,17 +308,7 @@ def test_learner_path_through_exercise_1(browser, lab):
                 assert not learner.output(index).inner_text().strip(), grade_id
 
         with step(steps, "save, press Validate: nbgrader reports success"):
-            page.keyboard.press("Escape")
-            page.keyboard.press("Control+S")
-            expect(page.locator(".jp-mod-dirty")).to_have_count(
-                0, timeout=STEP_TIMEOUT_MS
-            )
-            page.get_by_role("button", name="Validate").click()
-            dialog = page.locator(".jp-Dialog")
-            expect(dialog).to_contain_text(
-                "Success! Your notebook passes all the tests.",
-                timeout=STEP_TIMEOUT_MS,
-            )
+            learner.save_and_validate()
 
         with step(steps, "no console error in the whole session"):
             assert not watch.problems, watch.problems
@@ -279,6 +324,109 @@ def test_learner_path_through_exercise_1(browser, lab):
         pytest.fail(
             f"step {steps[-1] if steps else 'start'!r} failed: {error}\n"
             f"{where}\nserver log: {log}"
+        )
+    finally:
+        context.close()
+
+
+# For exercises 2 to 5: one plausible mistake, the one test cell that it
+# fails, and a phrase of that cell's feedback.
+WALKS = {
+    "02-vanishing-gradients": (
+        "numerical_gradient",
+        ("(upper - lower) / (2 * eps)", "(upper - lower) / eps"),
+        "test_numerical_values",
+        "numerical_gradient(f, x",
+    ),
+    "03-activations": (
+        "relu",
+        ("alpha * values).astype", "0.01 * values).astype"),
+        "test_leaky_relu",
+        "alpha=0.2",
+    ),
+    "04-keras-binary-classification": (
+        "predict_labels",
+        ("(probabilities >= threshold)", "(probabilities > threshold)"),
+        "test_predict_labels",
+        "returned the wrong labels",
+    ),
+    "05-thresholds-and-metrics": (
+        "roc_auc",
+        (
+            "ranks = ((ends - counts + 1 + ends) / 2)[inverse]",
+            'ranks = np.argsort(np.argsort(scores, kind="stable")) + 1.0',
+        ),
+        "test_roc_auc_ties",
+        "roc_auc returned the wrong value",
+    ),
+}
+
+
+@pytest.mark.parametrize("assignment", list(WALKS))
+def test_run_all_wrong_function_fixed_and_validated(browser, lab, assignment):
+    """Exercises 2 to 5: Run All, one mistake and its feedback, the fix, Validate."""
+    base, token, work, log = lab
+    (path,) = (ROOT / "exercises" / assignment).glob("*.ipynb")
+    notebook = path.relative_to(ROOT).as_posix()
+    wrong_cell, (old, new), failing, phrase = WALKS[assignment]
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    watch = Watch(context, base)
+    page = context.new_page()
+    learner = Learner(page)
+    steps = []
+    cells = released_cells(notebook)
+    solutions = [(i, gid) for i, gid, solution, _ in cells if solution]
+    tests = [(i, gid) for i, gid, _, test in cells if test]
+    try:
+        with step(steps, "open the notebook, run all: every test reports"):
+            # A workspace of its own: only this notebook open.
+            page.goto(
+                f"{base}lab/workspaces/{assignment}/tree/{notebook}?token={token}"
+            )
+            expect(learner.cells.first).to_be_visible(timeout=STEP_TIMEOUT_MS)
+            learner.wait_until_idle()
+            learner.run_all()
+            for index, grade_id in tests:
+                text = learner.output(index).inner_text()
+                assert "not implemented yet" in text, (grade_id, text)
+
+        with step(steps, "every answer typed, one wrong: only its test fails"):
+            for index, grade_id in solutions:
+                code = solution_code(grade_id, assignment)
+                if grade_id == wrong_cell:
+                    assert old in code, (old, code)
+                    code = code.replace(old, new)
+                learner.type_into(index, code)
+            learner.run_all()
+            for index, grade_id in tests:
+                text = learner.output(index).inner_text()
+                if grade_id != failing:
+                    assert not text.strip(), (grade_id, text)
+                    continue
+                for part in ("CheckFailure", phrase, "expected", "got", "Hint:"):
+                    assert part in text, f"{part!r} missing from:\n{text}"
+
+        with step(steps, "the mistake fixed, run all: every test passes"):
+            index = next(i for i, gid in solutions if gid == wrong_cell)
+            learner.type_into(index, solution_code(wrong_cell, assignment))
+            learner.run_all()
+            for index, grade_id in tests:
+                assert not learner.output(index).inner_text().strip(), grade_id
+
+        with step(steps, "save, press Validate: nbgrader reports success"):
+            learner.save_and_validate()
+            assert not watch.problems, watch.problems
+    except Exception as error:
+        where = save_failure(
+            page,
+            f"lab-{assignment}",
+            [f"failed at step: {steps[-1] if steps else 'start'}", str(error)]
+            + ["", "console:"]
+            + watch.console,
+        )
+        pytest.fail(
+            f"{assignment}: step {steps[-1] if steps else 'start'!r} failed: "
+            f"{error}\n{where}\nserver log: {log}"
         )
     finally:
         context.close()

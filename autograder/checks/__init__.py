@@ -24,6 +24,7 @@ from autograder.checks.classification import (
     check_loss,
     check_model_learns,
     check_predict_labels,
+    import_keras,
 )
 from autograder.checks.gradients import check_gradients
 from autograder.checks.machinery import CheckFailure, call_context
@@ -53,6 +54,7 @@ __all__ = [
     "check_predict_labels",
     "check_fix_labels",
     "check_fix_labels_rejects",
+    "import_keras",
     "check_metric",
     "check_metric_raises",
     "check_metric_speed",

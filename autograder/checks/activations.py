@@ -34,6 +34,17 @@ HINTS.update(
             "e = exp(-2x); for x >= 0 compute 1 - e as -np.expm1(-2x), and use "
             "tanh(-x) = -tanh(x) for the negative half, so exp never overflows."
         ),
+        ("tanh_from_sigmoid", "shapes"): (
+            "The sigmoid helper above works in float64 and returns float64, "
+            "whatever it is given: convert your result back with "
+            ".astype(np.float32) when x is float32 (x.dtype tells you), and to "
+            "float64 otherwise. Never assign into x."
+        ),
+        ("silu", "shapes"): (
+            "x * sigmoid(x) is float64 whatever x is, because the sigmoid "
+            "helper above returns float64: convert the result back with "
+            ".astype(np.float32) when x is float32, and to float64 otherwise."
+        ),
         ("relu", "values"): "relu(x) = max(x, 0), elementwise: np.maximum.",
         ("relu", "extremes"): (
             "nan must stay nan: np.maximum(x, 0) keeps it, while "
@@ -422,3 +433,119 @@ def _gate_order(func, args):
         ):
             return ", ".join(names[k] for k in order)
     return None
+
+
+# What exercise 3's notebook promises, clause by clause, and the test cells
+# that check each clause (see autograder.checks.contract).
+ACTIVATIONS_CONTRACT = (
+    (
+        "values",
+        "tanh_from_sigmoid, relu, relu_derivative, leaky_relu, gelu (the "
+        "exact erf form) and silu follow their formulas on ordinary inputs",
+        (
+            "test_tanh_values",
+            "test_relu",
+            "test_relu_derivative",
+            "test_leaky_relu",
+            "test_gelu_values",
+            "test_silu_values",
+        ),
+    ),
+    (
+        "parameters",
+        "leaky_relu uses its alpha: the default 0.01 and others, 0 and above 1 "
+        "included",
+        ("test_leaky_relu",),
+    ),
+    (
+        "values",
+        "relu_derivative is 0 at 0 (and at -0.0), as in Keras",
+        ("test_relu_derivative",),
+    ),
+    (
+        "shapes",
+        "a Python number, a NumPy scalar or an array of any shape in; the "
+        "same shape out",
+        ("test_tanh_shapes", "test_activation_shapes"),
+    ),
+    (
+        "dtypes",
+        "float32 in gives float32 out; any other real input (ints, float16, "
+        "float64) gives float64, computed in float64",
+        (
+            "test_tanh_shapes",
+            "test_activation_shapes",
+            "test_softmax_axis",
+            "test_log_softmax_values",
+            "test_lstm_float32",
+        ),
+    ),
+    (
+        "mutation",
+        "no function modifies its input",
+        (
+            "test_tanh_shapes",
+            "test_activation_shapes",
+            "test_softmax_values",
+            "test_softmax_axis",
+            "test_log_softmax_values",
+            "test_lstm_values",
+        ),
+    ),
+    (
+        "warnings",
+        "no NumPy warning for any input",
+        (
+            "test_tanh_extremes",
+            "test_softmax_extremes",
+            "test_log_softmax_extremes",
+            "test_relu",
+            "test_relu_derivative",
+            "test_leaky_relu",
+            "test_gelu_extremes",
+            "test_silu_extremes",
+        ),
+    ),
+    (
+        "special values",
+        "nan gives nan; +-inf give the limits (gelu(-inf) = silu(-inf) = 0)",
+        (
+            "test_tanh_extremes",
+            "test_relu",
+            "test_relu_derivative",
+            "test_leaky_relu",
+            "test_gelu_extremes",
+            "test_silu_extremes",
+        ),
+    ),
+    (
+        "accuracy",
+        "tanh_from_sigmoid within 4 ULP of the exact value near 0 and at "
+        "+-1000; silu within 4 ULP at +-1000; gelu's left tail within a "
+        "tolerance that grows like x**2 (what erfc of a rounded x / sqrt(2) "
+        "allows)",
+        ("test_tanh_extremes", "test_silu_extremes", "test_gelu_extremes"),
+    ),
+    (
+        "values",
+        "softmax and log_softmax along any axis, each slice a distribution",
+        ("test_softmax_values", "test_softmax_axis", "test_log_softmax_values"),
+    ),
+    (
+        "special values",
+        "scores of +-1000 give finite results; a slice holding nan (or only "
+        "nan) gives nan throughout",
+        ("test_softmax_extremes", "test_log_softmax_extremes"),
+    ),
+    (
+        "values",
+        "lstm_step takes the gates in Keras's order (input, forget, "
+        "candidate, output) and returns (h_new, c_new)",
+        ("test_lstm_values", "test_lstm_float32"),
+    ),
+    (
+        "values",
+        "choose_activations names the activation for each of the five tasks",
+        ("test_choices_outputs", "test_choices_inside"),
+    ),
+)

@@ -59,6 +59,19 @@ HINTS.update(
             "xp = x does not copy. Perturb a copy, e.g. "
             "point = x.astype(np.float64), and change one entry of it at a time."
         ),
+        ("layer_forward", "mutation"): (
+            "Compute new arrays (X @ W + b is one); never assign into X, W or "
+            "b, nor use +=, *= or out= on them."
+        ),
+        ("mlp_gradients", "mutation"): (
+            "Leave X, y and the lists of weights and biases as they are: keep "
+            "the layers' inputs in a list of your own, and never assign into "
+            "the arrays you were given."
+        ),
+        ("gradient_ratio", "mutation"): (
+            "Only read grads: np.linalg.norm makes no change to its argument, "
+            "and neither should anything else you do."
+        ),
         ("gradient_ratio", "values"): (
             "np.linalg.norm(dW) of the FIRST layer's dW divided by that of the "
             "LAST layer's dW; grads[0][0] and grads[-1][0]."
@@ -77,14 +90,19 @@ GRADIENT_TYPES_HINT = (
 GRADIENT_ASPECTS = ("values", "types", "stability", "mutation")
 
 
-# f(x) for numerical_gradient's checks. Each is a sum over the entries, so
-# the exact gradient is known entry by entry.
+# f(x) for numerical_gradient's checks, with their exact gradients known.
 NUMERICAL_TEST_FUNCTIONS = {
     "cubes": ("f(x) = sum(x**3)", lambda v: float(np.sum(v**3))),
     "sines": ("f(x) = sum(sin(3 x))", lambda v: float(np.sum(np.sin(3 * v)))),
     "softplus": (
         "f(x) = sum(log(1 + exp(2 x)))",
         lambda v: float(np.sum(np.logaddexp(0, 2 * v))),
+    ),
+    # Not a sum over the entries: every partial derivative depends on every
+    # entry, so a perturbation left behind spoils the entries after it.
+    "coupled": (
+        "f(x) = sin(sum(x)) + sum(x)**2",
+        lambda v: float(np.sin(np.sum(v)) + np.sum(v) ** 2),
     ),
 }
 
@@ -111,7 +129,10 @@ def check_gradients(func, name, aspect, cases, *, hint=None):
           relative 1e-7 of the reference (measured against the array's
           largest entry), 1e-6 for ``numerical_gradient``;
         - ``'types'``: float64 and float32 arguments; the result has the
-          reference's structure, shapes and dtypes (values are not checked);
+          reference's structure, shapes and dtypes (values are not checked,
+          except that ``numerical_gradient``'s float32 result must be within
+          1e-3 of its own float64 result, measured against the largest
+          entry: a float64 copy of x is perturbed either way);
         - ``'stability'``: weights and inputs so large that every sigmoid
           saturates, in float64 and float32; no warning, finite results within
           1e-6 (float64) or 1e-3 (float32) of the reference, measured against
@@ -158,6 +179,11 @@ def check_gradients(func, name, aspect, cases, *, hint=None):
             args = _gradient_arguments(name, spec, dtype, aspect == "stability")
             before = _copied(list(args))
             expected = expected_func(*_copied(list(args)))
+            seen_changed, steps = [], []
+            if name == "numerical_gradient" and aspect == "mutation":
+                args = _watching_x(args, before[1], seen_changed)
+            if name == "numerical_gradient" and aspect == "values":
+                args = _measuring_steps(args, before[1], steps)
             got = _call(
                 lambda a: func(*a),
                 name,
@@ -167,11 +193,92 @@ def check_gradients(func, name, aspect, cases, *, hint=None):
             )
             if aspect == "mutation":
                 _require_unchanged(name, args, before, hint)
+                if seen_changed:
+                    raise CheckFailure(
+                        _message(
+                            f"{name} changed x while f ran: it perturbed x "
+                            "itself, not a copy, and put it back afterwards.",
+                            [("input", args), ("x seen by f", seen_changed[0])],
+                            hint,
+                        )
+                    )
             else:
                 _compare_gradients(name, args, expected, got, aspect, dtype, hint)
+            if aspect == "types" and name == "numerical_gradient":
+                if dtype == np.float64:
+                    own = np.asarray(got, dtype=np.float64)
+                else:
+                    _require_as_in_float64(args, got, own)
+            if steps:
+                _require_step(args, max(steps), hint)
 
 
 DTYPES_BOTH = (np.float64, np.float32)
+
+
+def _require_as_in_float64(args, got, own):
+    """numerical_gradient's float32 result must match its own float64 one."""
+    have = np.asarray(got, dtype=np.float64)
+    if not np.all(np.abs(have - own) <= 1e-3 * np.max(np.abs(own), initial=0)):
+        raise CheckFailure(
+            _message(
+                "numerical_gradient(f, x) in float32 differs from your own "
+                "float64 answer for the same x.",
+                [
+                    ("input", args),
+                    ("float64", own),
+                    ("float32", have),
+                    ("", "(tolerance: 0.001 of the largest entry)"),
+                ],
+                "float32 cannot hold x + eps accurately (its spacing near 1 is "
+                "1.2e-7): perturb a float64 copy, point = x.astype(np.float64), "
+                "and convert only the result back to x.dtype.",
+            )
+        )
+
+
+def _measuring_steps(args, x_before, steps):
+    """``args`` of numerical_gradient with an ``f`` that notes how far it is from x."""
+    f, x, *rest = args
+    start = x_before.astype(np.float64)
+
+    def measured(point):
+        try:
+            steps.append(float(np.max(np.abs(np.asarray(point, float) - start))))
+        except (TypeError, ValueError):
+            pass
+        return f(point)
+
+    return _GradientArguments((measured, x, *rest), args.description, args.labels)
+
+
+def _require_step(args, step, hint):
+    """The largest perturbation f saw must be eps (1e-6 when not given)."""
+    eps = args[2] if len(args) > 2 else 1e-6
+    if not abs(step - eps) <= 1e-3 * eps:
+        raise CheckFailure(
+            _message(
+                "numerical_gradient(f, x"
+                + (", eps)" if len(args) > 2 else ")")
+                + f" moved x by up to {step:.3g}, not by eps = {eps:g}.",
+                [("input", args)],
+                hint,
+            )
+        )
+
+
+def _watching_x(args, x_before, seen_changed):
+    """``args`` of numerical_gradient with an ``f`` that notes a changed ``x``."""
+    f, x, *rest = args
+    # Before the call x equals x_before; any difference seen by f comes from
+    # the learner's function writing into x.
+
+    def watched(point):
+        if not seen_changed and not np.array_equal(x, x_before):
+            seen_changed.append(np.array(x, copy=True))
+        return f(point)
+
+    return _GradientArguments((watched, x, *rest), args.description, args.labels)
 
 
 class _GradientArguments(tuple):
@@ -371,3 +478,79 @@ def _require_unchanged(name, args, before, hint):
 def _short_repr(value, limit=200):
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# What exercise 2's notebook promises, clause by clause, and the test cells
+# that check each clause (see autograder.checks.contract).
+GRADIENTS_CONTRACT = (
+    (
+        "values",
+        "layer_forward, layer_backward, mlp_gradients and gradient_ratio "
+        "match the reference within 1e-7 of each array's largest entry, for "
+        "several sizes, depths and seeds",
+        (
+            "test_forward_values",
+            "test_backward_values",
+            "test_mlp_values",
+            "test_ratio_values",
+        ),
+    ),
+    (
+        "values",
+        "numerical_gradient gives central differences within 1e-6, for f "
+        "that are and are not sums over the entries",
+        ("test_numerical_values",),
+    ),
+    (
+        "parameters",
+        "numerical_gradient perturbs by eps when given, and by 1e-6 when not",
+        ("test_numerical_values",),
+    ),
+    (
+        "shapes",
+        "dX like X, dW like W, db like b, one (dW, db) pair per layer in "
+        "layer order, the numerical gradient like x, the ratio a number",
+        (
+            "test_forward_types",
+            "test_backward_types",
+            "test_mlp_types",
+            "test_numerical_types",
+            "test_ratio_values",
+        ),
+    ),
+    (
+        "dtypes",
+        "float32 arguments give float32 results; float64 give float64",
+        (
+            "test_forward_types",
+            "test_backward_types",
+            "test_mlp_types",
+            "test_numerical_types",
+        ),
+    ),
+    (
+        "dtypes",
+        "numerical_gradient works on a float64 copy: its float32 result agrees "
+        "with its float64 one",
+        ("test_numerical_types",),
+    ),
+    (
+        "mutation",
+        "no function modifies its arguments, not even for a moment "
+        "(numerical_gradient must not perturb x itself)",
+        (
+            "test_forward_types",
+            "test_backward_mutation",
+            "test_mlp_types",
+            "test_numerical_mutation",
+            "test_ratio_values",
+        ),
+    ),
+    (
+        "warnings",
+        "no NumPy warning, and results within 1e-6 (float64) or 1e-3 "
+        "(float32) of the largest gradient entry, when every sigmoid "
+        "saturates",
+        ("test_forward_stability", "test_backward_stability", "test_mlp_stability"),
+    ),
+)

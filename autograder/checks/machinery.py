@@ -7,6 +7,7 @@ and warnings are reported, not swallowed) and format what the learner reads.
 """
 
 import copy
+import textwrap
 import warnings
 
 import numpy as np
@@ -240,8 +241,25 @@ def _message(headline, rows, hint):
     lines += [
         f"  {label + ':' if label else '':<9} {_show(value)}" for label, value in rows
     ]
-    lines.append(f"Hint: {hint}")
+    lines.append(_wrap_hint(hint))
     return "\n".join(lines)
+
+
+# Feedback is read in a notebook's output area, where a long line breaks
+# wherever the window ends, in the middle of a word: hints come wrapped.
+HINT_WIDTH = 79
+
+
+def _wrap_hint(hint):
+    """``Hint: ...`` wrapped at word boundaries, continuation lines indented."""
+    return textwrap.fill(
+        hint,
+        width=HINT_WIDTH,
+        initial_indent="Hint: ",
+        subsequent_indent="      ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _describe(x):

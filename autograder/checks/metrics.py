@@ -80,6 +80,11 @@ HINTS.update(
             "together, so take precision and recall only at the last of each "
             "run of equal scores."
         ),
+        ("average_precision", "one_class"): (
+            "With no positive sample there is no recall to step through and "
+            "AP is undefined: return float('nan') before dividing by the "
+            "number of positives (0)."
+        ),
         ("best_threshold", "values"): (
             "Try each distinct score t as the threshold, predicting positive "
             "where scores >= t; cost = cost_fp * FP + cost_fn * FN. Return the "
@@ -168,8 +173,8 @@ def check_metric(func, name, cases, *, aspect="values", exact=False, hint=None):
     Traceback (most recent call last):
     ...
     autograder.checks.CheckFailure: roc_auc returned the wrong value.
-      y_true:   [0 1]
-      scores:   [0.5 0.5]
+      y_true:   [0, 1]
+      scores:   [0.5, 0.5]
       expected: 0.5
       got:      0.0
     Hint: A positive and a negative with the same score count 1/2, ...
@@ -219,8 +224,8 @@ def check_metric_raises(func, name, cases, *, exception=ValueError, hint=None):
     Traceback (most recent call last):
     ...
     autograder.checks.CheckFailure: confusion_counts returned instead of raising ...
-      y_true:   [0 2]
-      y_pred:   [0 1]
+      y_true:   [0, 2]
+      y_pred:   [0, 1]
       expected: ValueError with a message
       got:      (0, 0, 0, 0)
     Hint: Check the input before counting: ...
@@ -385,6 +390,25 @@ def _call_metric(func, name, case, hint, forbid_warnings=False):
     return got
 
 
+def _require_case_unchanged(name, case, before, hint):
+    """Fail if the learner's call changed one of the case's arguments."""
+    for key, value in case.items():
+        if isinstance(value, np.ndarray) and not np.array_equal(
+            value, before[key], equal_nan=True
+        ):
+            raise CheckFailure(
+                _message(
+                    f"{name} changed its argument {key}.",
+                    [
+                        (key, _show_argument(before[key])),
+                        ("after", _show_argument(value)),
+                    ],
+                    "Work on a copy (np.sort(a), np.array(a, copy=True)), never "
+                    "sort or assign into the caller's array.",
+                )
+            )
+
+
 def _compare_metric(name, case, expected, got, hint, exact=False):
     rows = [*_case_rows(case), ("expected", expected), ("got", got)]
     if isinstance(expected, tuple):
@@ -426,6 +450,8 @@ def _case_rows(case):
 
 def _show_argument(value):
     arr = np.asarray(value)
+    if isinstance(value, (list, tuple)) and arr.size <= 12:
+        return repr(value)  # as the learner's function received it
     if arr.ndim == 0 or arr.size <= 12:
         return _show(arr) if arr.ndim else _show(value)
     text = np.array2string(arr, threshold=8, edgeitems=3, max_line_width=1000)
@@ -518,3 +544,109 @@ class _time_limit:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.saved)
         return False
+
+
+# Every function's first test cell: each checks its types and arguments too.
+_VALUES_CELLS = (
+    "test_confusion_counts_values",
+    "test_precision_recall_fbeta_values",
+    "test_roc_auc_values",
+    "test_average_precision_values",
+    "test_best_threshold_values",
+    "test_expected_calibration_error_values",
+)
+
+# What exercise 5's notebook promises, clause by clause, and the test cells
+# that check each clause (see autograder.checks.contract).
+METRICS_CONTRACT = (
+    (
+        "values",
+        "confusion_counts returns (tn, fp, fn, tp) as ints, for lists, "
+        "arrays, booleans and floats of 0 and 1, and for one sample",
+        ("test_confusion_counts_values",),
+    ),
+    (
+        "errors raised",
+        "confusion_counts raises ValueError with a message for labels other "
+        "than 0 and 1 (2, -1, 0.5) and for lengths that differ (1 against n "
+        "included)",
+        ("test_confusion_counts_errors",),
+    ),
+    (
+        "values",
+        "precision, recall and F-beta from the counts, for beta 1 and others",
+        ("test_precision_recall_fbeta_values",),
+    ),
+    (
+        "degenerate data",
+        "a ratio whose denominator is 0 is zero_division (0, 1 or nan), "
+        "returned quietly, also when only one of precision and recall is "
+        "undefined",
+        ("test_precision_recall_fbeta_zero_division",),
+    ),
+    (
+        "values",
+        "roc_auc is the probability that a positive outscores a negative, "
+        "ties counting 1/2",
+        ("test_roc_auc_values", "test_roc_auc_ties"),
+    ),
+    (
+        "degenerate data",
+        "roc_auc is nan, quietly, when only one class is present (one sample included)",
+        ("test_roc_auc_one_class",),
+    ),
+    (
+        "speed",
+        "roc_auc takes at most 8 s on a million scores (O(n log n))",
+        ("test_roc_auc_speed",),
+    ),
+    (
+        "values",
+        "average_precision is scikit-learn's: recall steps times the "
+        "precision at their end, tied scores one threshold",
+        ("test_average_precision_values", "test_average_precision_ties"),
+    ),
+    (
+        "degenerate data",
+        "average_precision is nan, quietly, without a positive sample",
+        ("test_average_precision_values",),
+    ),
+    (
+        "values",
+        "best_threshold is the cheapest of the scores, predicting positive at "
+        "scores >= t, the largest among equally cheap ones, for equal and "
+        "unequal costs (the defaults 1 and 1 included)",
+        ("test_best_threshold_values", "test_best_threshold_costs"),
+    ),
+    (
+        "values",
+        "expected_calibration_error weighs each non-empty bin's gap by its "
+        "share of the samples",
+        ("test_expected_calibration_error_values",),
+    ),
+    (
+        "boundaries",
+        "bin min(floor(p * n_bins), n_bins - 1): p = 1 in the last bin, a p "
+        "on an edge in the bin to its right, for several bin counts",
+        ("test_expected_calibration_error_bins",),
+    ),
+    (
+        "mutation",
+        "no function modifies its arguments",
+        _VALUES_CELLS,
+    ),
+    (
+        "types",
+        "results are plain numbers (Python or NumPy scalars), never arrays",
+        _VALUES_CELLS,
+    ),
+    (
+        "rules",
+        "sklearn.metrics is unavailable while the checks run",
+        (
+            "test_roc_auc_values",
+            "test_average_precision_values",
+            "test_confusion_counts_values",
+        ),
+    ),
+)

@@ -4,6 +4,7 @@ functions: values, shapes and dtypes, and extreme inputs.
 
 import numpy as np
 
+from autograder import exact as _exact
 from autograder.checks.machinery import (
     HINTS,
     SHAPES_HINT,
@@ -70,7 +71,9 @@ def check_shapes(func, name, sample, *, hint=None):
 
     ``func`` is called on the values of ``sample`` as a Python float, a
     Python int, a NumPy float32 scalar, a 1-D float64 array, a 2-D float32
-    array and a 3-D integer array. Each result must have the input's
+    array, a 3-D integer array and a 1-D float16 array (float16 gives
+    float64 under the dtype rule, so it must be computed in float64 too).
+    Each result must have the input's
     shape, be float32 exactly when the input is, match the reference (to a
     loose tolerance: values are not the point here), and the input must be
     unchanged afterwards.
@@ -103,7 +106,7 @@ def check_shapes(func, name, sample, *, hint=None):
       got:      dtype float64
     Hint: Use NumPy functions ...
     """
-    hint = hint or SHAPES_HINT
+    hint = hint or HINTS.get((name, "shapes"), SHAPES_HINT)
     sample = np.asarray(sample, dtype=np.float64)[:6]
     if sample.size < 6:
         raise ValueError(
@@ -117,6 +120,7 @@ def check_shapes(func, name, sample, *, hint=None):
         sample.copy(),
         sample.reshape(2, 3).astype(np.float32),
         np.round(sample).astype(np.int64).reshape(1, 3, 2),
+        sample.astype(np.float16),
     ]
     expected_func = _reference(name)
     for x in cases:
@@ -145,9 +149,11 @@ def check_extremes(
 
     Each input is converted to ``dtype`` and passed as a NumPy scalar, then
     all of them together as one array. The result must be within ``ulps``
-    units in the last place of the reference (nan where the reference is
-    nan), and the call must emit no warning, even if the learner's session
-    has silenced NumPy's floating-point warnings.
+    units in the last place of the exact value, computed with mpmath
+    (:mod:`autograder.exact`) for the functions it knows and finite inputs,
+    and of the reference otherwise (nan where the reference is nan); and
+    the call must emit no warning, even if the learner's session has
+    silenced NumPy's floating-point warnings.
 
     Parameters
     ----------
@@ -192,7 +198,7 @@ def check_extremes(
         # From a copy taken before the call: what the learner's function does
         # to its argument cannot change what it is compared with.
         private = _private(x)
-        expected = expected_func(_private(x))
+        expected = _expected_exactly(name, expected_func, _private(x))
         got = _call(func, name, x, hint, forbid_warnings=True)
         x = private
         got_array = np.asarray(got)
@@ -213,3 +219,109 @@ def check_extremes(
                 hint,
                 note=f"(tolerance: {ulps:g} ULP in {np.dtype(dtype)})",
             )
+
+
+def _expected_exactly(name, expected_func, x):
+    """The correctly rounded value where mpmath knows ``name``; else the reference.
+
+    A tolerance in ULP is only as good as the value it is measured from: the
+    reference itself may be a few ULP off (gelu's left tail), which would
+    mark a correct learner down. Infinities and nan take the reference's
+    limits, which are exact.
+    """
+    expected = expected_func(x)
+    if name not in _exact.FUNCTIONS:
+        return expected
+    finite = np.isfinite(x)
+    if not np.any(finite):
+        return expected
+    exactly = _exact.exact(name, np.where(finite, x, 0), dtype=np.asarray(x).dtype)
+    return np.where(finite, exactly, expected).astype(expected.dtype)[()]
+
+
+# What exercise 1's notebook promises, clause by clause, and the test cells
+# that check each clause (rendered in the instructor's guide; a test fails
+# for a clause without a test cell, and for a test cell without a clause).
+SIGMOID_CONTRACT = (
+    (
+        "values",
+        "sigmoid, sigmoid_derivative, logit and log_sigmoid follow their "
+        "formulas on ordinary inputs (relative 1e-9)",
+        (
+            "test_sigmoid_values",
+            "test_sigmoid_derivative_values",
+            "test_logit_values",
+            "test_log_sigmoid_values",
+        ),
+    ),
+    (
+        "shapes",
+        "a Python number, a NumPy scalar or an array of any shape in; the "
+        "same shape out",
+        (
+            "test_sigmoid_shapes",
+            "test_sigmoid_derivative_shapes",
+            "test_logit_shapes",
+            "test_log_sigmoid_shapes",
+        ),
+    ),
+    (
+        "dtypes",
+        "float32 in gives float32 out; any other real input (Python int and "
+        "float, int64, float16, float64) gives float64",
+        (
+            "test_sigmoid_shapes",
+            "test_sigmoid_derivative_shapes",
+            "test_logit_shapes",
+            "test_log_sigmoid_shapes",
+        ),
+    ),
+    (
+        "mutation",
+        "the input array is never modified",
+        (
+            "test_sigmoid_shapes",
+            "test_sigmoid_derivative_shapes",
+            "test_logit_shapes",
+            "test_log_sigmoid_shapes",
+        ),
+    ),
+    (
+        "warnings",
+        "no NumPy warning for any input, even where the learner's session "
+        "has silenced NumPy",
+        (
+            "test_sigmoid_extremes",
+            "test_sigmoid_derivative_extremes",
+            "test_logit_edges",
+            "test_log_sigmoid_extremes",
+        ),
+    ),
+    (
+        "special values",
+        "nan gives nan; +-inf give the limits; logit(0) = -inf, logit(1) = "
+        "+inf, and nan for p outside [0, 1] (+-inf included)",
+        (
+            "test_sigmoid_extremes",
+            "test_sigmoid_derivative_extremes",
+            "test_logit_edges",
+            "test_log_sigmoid_extremes",
+        ),
+    ),
+    (
+        "accuracy",
+        "within 4 ULP of the exact value (mpmath) at extreme inputs such as "
+        "+-1000, subnormal results included, in float64 and float32",
+        (
+            "test_sigmoid_extremes",
+            "test_sigmoid_derivative_extremes",
+            "test_logit_edges",
+            "test_log_sigmoid_extremes",
+        ),
+    ),
+    (
+        "accuracy",
+        "logit within 4 ULP next to p = 1/2 (both sides) and next to 1",
+        ("test_logit_near_half", "test_logit_edges"),
+    ),
+)
