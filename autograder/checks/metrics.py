@@ -390,25 +390,6 @@ def _call_metric(func, name, case, hint, forbid_warnings=False):
     return got
 
 
-def _require_case_unchanged(name, case, before, hint):
-    """Fail if the learner's call changed one of the case's arguments."""
-    for key, value in case.items():
-        if isinstance(value, np.ndarray) and not np.array_equal(
-            value, before[key], equal_nan=True
-        ):
-            raise CheckFailure(
-                _message(
-                    f"{name} changed its argument {key}.",
-                    [
-                        (key, _show_argument(before[key])),
-                        ("after", _show_argument(value)),
-                    ],
-                    "Work on a copy (np.sort(a), np.array(a, copy=True)), never "
-                    "sort or assign into the caller's array.",
-                )
-            )
-
-
 def _compare_metric(name, case, expected, got, hint, exact=False):
     rows = [*_case_rows(case), ("expected", expected), ("got", got)]
     if isinstance(expected, tuple):
