@@ -51,16 +51,16 @@ ATTACKS = {
         "hostile-opaque": ("blank", 0),
         "hostile-reference": ("blank", 0),
         "hostile-overwrite": ("ece_zero", 17),  # ECE values and bins (3)
-        "hostile-zeroed": ("counts_zero", 15),  # counts (3), precision (2)
+        "hostile-zeroed": ("counts_zero", 14),  # the counts and precision cells
         "hostile-setprofile": ("sklearn", 13),  # AUC and AP (7)
     },
 }
 # Seconds a cell may run: the Keras exercise trains models.
 TIMEOUTS = {"04-keras-binary-classification": 120, "05-thresholds-and-metrics": 60}
 # Attacks that cost more than their twin: the attack is itself a mistake.
-# Zeroing the labels in place fails precision_recall_fbeta (which counts
-# through confusion_counts) on its zero-division test too: changed input.
-COSTS_MORE = {"hostile-zeroed": 14}
+# None now: zeroing the labels in place costs what the twin's wrong counts
+# cost (both lose every confusion_counts and precision_recall_fbeta cell).
+COSTS_MORE = {}
 INVALID_ID = "ada+1"  # '+' separates the parts of nbgrader's exchange names
 
 CASES = [

@@ -15,6 +15,7 @@ from autograder.checks.machinery import (
     _call,
     _message,
     _reference,
+    trusted_name,
 )
 
 HINTS.update(
@@ -249,6 +250,9 @@ def _measuring_steps(args, x_before, steps):
             pass
         return f(point)
 
+    # Where the learner's code runs in another process, f is rebuilt there
+    # from its trusted name, and what it notes comes back as data.
+    measured.observed = ("steps", trusted_name(f), steps.append)
     return _GradientArguments((measured, x, *rest), args.description, args.labels)
 
 
@@ -278,6 +282,11 @@ def _watching_x(args, x_before, seen_changed):
             seen_changed.append(np.array(x, copy=True))
         return f(point)
 
+    def note(changed):
+        if not seen_changed:
+            seen_changed.append(np.asarray(changed))
+
+    watched.observed = ("watch", trusted_name(f), note)
     return _GradientArguments((watched, x, *rest), args.description, args.labels)
 
 

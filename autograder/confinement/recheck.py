@@ -372,6 +372,7 @@ class LearnerFunction:
             after, after_kwargs = None, None
         changed_in_place(args, after)
         changed_in_place(kwargs, after_kwargs)
+        _observations_back(args, reply.get("observations"))
         if "not_plain" in reply:
             raise NotPlainData(
                 _not_plain_message(name, reply["not_plain"], args, kwargs)
@@ -394,6 +395,25 @@ class LearnerFunction:
 
 def _listed(value):
     return value if isinstance(value, list) else []
+
+
+def _observations_back(args, observations):
+    """Hand what the checks' observing functions noted there to their notes here.
+
+    The learner's process reports them, so hostile code there could misreport
+    how it called ``f``; the values it returns are still judged here.
+    """
+    observing = [
+        arg for arg in args if isinstance(getattr(arg, "observed", None), tuple)
+    ]
+    for arg, noted in zip(observing, _listed(observations), strict=False):
+        try:
+            records = decode(noted)
+        except Exception:  # noqa: S112 - not plain data: nothing was noted
+            continue
+        for record in _listed(records):
+            if isinstance(record, (float, int, np.ndarray)):
+                arg.observed[2](record)
 
 
 def _learner_exception(name, kind, message):
@@ -495,6 +515,9 @@ def _argument(value):
     """What crosses for an argument that is not plain data (or NotPlainData)."""
     if isinstance(value, LearnerFunction):
         return {"learner": value.__name__}
+    observed = getattr(value, "observed", None)
+    if isinstance(observed, tuple) and observed[1] is not None:
+        return {"observed": [observed[0], observed[1]]}
     from autograder.checks.machinery import trusted_name
 
     name = trusted_name(value)
@@ -986,15 +1009,25 @@ def _timed_out(signum, frame):
 
 
 def _answer(namespace, request, timeout):
+    observers = []
+
+    def observed(spec):
+        observers.append(_Observer(*spec))
+        return observers[-1]
+
     kinds = {
         "learner": lambda name: namespace[name],
         "trusted": _trusted_function,
         "keras_model": _rebuilt_model,
+        "observed": observed,
     }
     try:
         args = decode(request["args"], kinds)
         kwargs = decode(request["kwargs"], kinds)
         _set_context(request.get("context") or {})
+        for observer in observers:
+            at = next(i for i, arg in enumerate(args) if arg is observer)
+            observer.watch(args[at + 1])
     except Exception as exc:
         return {"unsupported": f"arguments: {type(exc).__name__}: {exc}"}
     reply = {}
@@ -1013,6 +1046,8 @@ def _answer(namespace, request, timeout):
             finally:
                 signal.alarm(0)
     reply["warnings"] = [[w.category.__name__, str(w.message)[:2000]] for w in caught]
+    if observers:
+        reply["observations"] = _encoded_or_opaque([o.records for o in observers])
     # What the call left in its arguments, for "input untouched" checks.
     reply["args"] = _encoded_or_opaque(list(args))
     reply["kwargs"] = _encoded_or_opaque(dict(kwargs))
@@ -1024,6 +1059,34 @@ def _encoded_or_opaque(value):
         return encode(value, lambda _: {"opaque": None})
     except NotPlainData:
         return {"opaque": None}
+
+
+class _Observer:
+    """A trusted ``f`` that notes how the learner's function calls it.
+
+    ``steps``: how far each point is from ``x`` (the step it uses);
+    ``watch``: ``x`` itself, the first time it differs from what was passed
+    (the learner perturbs ``x`` in place). As the checks' own wrappers do in
+    the learner's kernel (autograder.checks.gradients).
+    """
+
+    def __init__(self, kind, name):
+        self.kind, self.f, self.records = kind, _trusted_function(name), []
+
+    def watch(self, x):
+        self.x = x
+        self.start = np.array(x, dtype=np.float64 if self.kind == "steps" else None)
+
+    def __call__(self, point):
+        if self.kind == "steps":
+            try:
+                step = np.max(np.abs(np.asarray(point, float) - self.start))
+                self.records.append(float(step))
+            except (TypeError, ValueError):
+                pass
+        elif not self.records and not np.array_equal(self.x, self.start):
+            self.records.append(np.array(self.x, copy=True))
+        return self.f(point)
 
 
 def _trusted_function(name):
