@@ -146,7 +146,7 @@ def grade(
             else:
                 # One zygote for every grading process: TensorFlow, if
                 # preloaded, is imported once, not once per core.
-                preload = preloads(course.source_folder(assignment))
+                preload = preloads(source)
                 zygote = Zygote(
                     Path(scratch) / "zygote", preload, wait=False,
                     log=Path(scratch) / "zygote.log",
